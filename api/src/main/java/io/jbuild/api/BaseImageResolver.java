@@ -1,0 +1,92 @@
+package io.jbuild.api;
+
+import io.jbuild.builder.pull.ImagePuller;
+import io.jbuild.builder.pull.PulledImage;
+import io.jbuild.cache.ContentStore;
+import io.jbuild.exporter.ImageStore;
+import io.jbuild.graph.ImageResolver;
+import io.jbuild.oci.Descriptor;
+import io.jbuild.oci.ImageConfig;
+import io.jbuild.oci.ImageIndex;
+import io.jbuild.oci.ImageManifest;
+import io.jbuild.oci.ImageReference;
+import io.jbuild.oci.Json;
+import io.jbuild.oci.MediaTypes;
+import io.jbuild.oci.Platform;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Resolves FROM images for the frontend: the local image store first unless {@code --pull
+ * always}, then the registry unless {@code --pull never}. Each reference is resolved once per
+ * build, so every stage that names it sees the same digest.
+ */
+final class BaseImageResolver implements ImageResolver {
+  private final ImageStore images;
+  private final ContentStore store;
+  private final ImagePuller puller;
+  private final PullPolicy policy;
+  private final Map<String, ResolvedImage> resolved = new ConcurrentHashMap<>();
+
+  BaseImageResolver(ImageStore images, ContentStore store, ImagePuller puller, PullPolicy policy) {
+    this.images = images;
+    this.store = store;
+    this.puller = puller;
+    this.policy = policy;
+  }
+
+  @Override
+  public ResolvedImage resolve(String reference, Platform platform) throws ResolveException {
+    String key = reference + "|" + platform;
+    ResolvedImage hit = resolved.get(key);
+    if (hit != null) {
+      return hit;
+    }
+    ImageReference ref = ImageReference.parse(reference);
+    ResolvedImage r = null;
+    try {
+      if (policy != PullPolicy.ALWAYS) {
+        r = local(ref, platform).orElse(null);
+      }
+      if (r == null) {
+        if (policy == PullPolicy.NEVER) {
+          throw new ResolveException("image " + ref.familiar() + " is not in the local store and --pull=never forbids pulling it", null);
+        }
+        PulledImage pulled = puller.resolve(ref, platform);
+        r = new ResolvedImage(ref.toString(), pulled.manifestDescriptor().digest(), pulled.config());
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new ResolveException("failed to resolve " + ref.familiar() + ": " + e.getMessage(), e);
+    }
+    resolved.put(key, r);
+    return r;
+  }
+
+  private Optional<ResolvedImage> local(ImageReference ref, Platform platform) throws IOException {
+    Optional<Descriptor> d = images.resolve(ref);
+    if (d.isEmpty()) {
+      return Optional.empty();
+    }
+    Descriptor desc = d.get();
+    if (MediaTypes.isIndex(desc.mediaType())) {
+      ImageIndex index = Json.read(store.read(desc.digest()), ImageIndex.class, "index of " + ref);
+      desc = index.manifests().stream()
+          .filter(m -> m.platform() == null || m.platform().matches(platform))
+          .findFirst().orElse(null);
+      if (desc == null) {
+        return Optional.empty();
+      }
+    }
+    if (!store.contains(desc.digest())) {
+      return Optional.empty();
+    }
+    ImageManifest manifest = Json.read(store.read(desc.digest()), ImageManifest.class, "manifest of " + ref);
+    ImageConfig config = Json.read(store.read(manifest.config().digest()), ImageConfig.class, "config of " + ref);
+    if (config.os() != null && config.architecture() != null && !config.platform().matches(platform)) {
+      return Optional.empty();
+    }
+    return Optional.of(new ResolvedImage(ref.toString(), desc.digest(), config));
+  }
+}

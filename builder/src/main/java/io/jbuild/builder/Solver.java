@@ -1,0 +1,515 @@
+package io.jbuild.builder;
+
+import io.jbuild.builder.copy.ChmodSpec;
+import io.jbuild.builder.copy.CopyFiles;
+import io.jbuild.builder.copy.RootedPath;
+import io.jbuild.builder.layer.LayerBlob;
+import io.jbuild.builder.layer.LayerUnpacker;
+import io.jbuild.builder.layer.LayerWriter;
+import io.jbuild.builder.mount.OverlayMount;
+import io.jbuild.builder.pull.ImagePuller;
+import io.jbuild.builder.run.ContainerRuntime;
+import io.jbuild.builder.run.ExecResult;
+import io.jbuild.builder.run.ExecSpec;
+import io.jbuild.builder.run.Runtimes;
+import io.jbuild.builder.user.ResolvedUser;
+import io.jbuild.builder.user.UserResolver;
+import io.jbuild.cache.ContentStore;
+import io.jbuild.cache.DockerIgnore;
+import io.jbuild.cache.StorageRoot;
+import io.jbuild.graph.ContextOp;
+import io.jbuild.graph.CopyOp;
+import io.jbuild.graph.ExecOp;
+import io.jbuild.graph.ImageOp;
+import io.jbuild.graph.ImageTarget;
+import io.jbuild.graph.MkdirOp;
+import io.jbuild.graph.ScratchOp;
+import io.jbuild.graph.Vertex;
+import io.jbuild.oci.Descriptor;
+import io.jbuild.oci.Digest;
+import io.jbuild.oci.ImageConfig;
+import io.jbuild.oci.ImageManifest;
+import io.jbuild.oci.ImageReference;
+import io.jbuild.oci.Json;
+import io.jbuild.oci.MediaTypes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs a build graph: each vertex once (by digest), independent branches concurrently, at most
+ * {@code jobs} steps at a time; on the first failure the other running steps are interrupted
+ * (their containers killed, their mounts released) and the failure is thrown.
+ *
+ * <p>Filesystem results are chains of layers. A layer that was unpacked or built lives in
+ * {@code snapshots/<chain id>/fs} and serves as an overlay lower dir; a RUN, COPY or WORKDIR
+ * runs on an overlay of its parent's chain with a fresh upper dir, and that upper dir is the new
+ * layer (DESIGN.md, "Running RUN steps").
+ */
+public final class Solver implements AutoCloseable {
+  private static final int TAIL_LINES = 20;
+
+  private final StorageRoot root;
+  private final ContentStore store;
+  private final ImagePuller puller;
+  private final SolveOptions options;
+  private final SolveListener listener;
+  private final ExecutorService pool;
+  private final Semaphore jobs;
+  private final Path work;
+  private final Map<Digest, CompletableFuture<Result>> results = new ConcurrentHashMap<>();
+  private final Map<Digest, CompletableFuture<Path>> unpacked = new ConcurrentHashMap<>();
+  private final Set<Thread> running = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger sequence = new AtomicInteger();
+  private volatile boolean cancelled;
+  private volatile ContainerRuntime runtime;
+
+  /** One layer of a filesystem chain. */
+  record Layer(Digest diffId, Descriptor blob, Digest chainId) {}
+
+  /** What a vertex gives its consumers: a layer chain, or a local directory (contexts). */
+  record Result(List<Layer> layers, Path directory, List<String> excludes, boolean emptyLayer) {
+    static Result chain(List<Layer> layers, boolean emptyLayer) {
+      return new Result(List.copyOf(layers), null, List.of(), emptyLayer);
+    }
+  }
+
+  public Solver(StorageRoot root, ImagePuller puller, SolveOptions options, SolveListener listener) throws IOException {
+    this.root = root;
+    this.store = root.content();
+    this.puller = puller;
+    this.options = options;
+    this.listener = listener;
+    this.jobs = new Semaphore(options.jobs());
+    this.pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "jbuild-step");
+      t.setDaemon(true);
+      return t;
+    });
+    TmpJanitor.cleanStale(root.tmp());
+    this.work = Files.createDirectories(root.tmp().resolve(TmpJanitor.processDirName()));
+  }
+
+  /** Builds the target's filesystem and writes its config and manifest to the content store. */
+  public SolvedImage solve(ImageTarget target) throws StepFailedException, IOException, InterruptedException {
+    Result result = await(target.root());
+    List<Vertex> chain = target.root().layerChain();
+    List<Boolean> emptyByStep = new ArrayList<>();
+    for (Vertex v : chain.subList(1, chain.size())) {
+      emptyByStep.add(await(v).emptyLayer());
+    }
+    return writeImage(target.config(), result.layers(), emptyByStep);
+  }
+
+  /** Interrupts every running step; the pending solve fails with a cancellation. */
+  public void cancel() {
+    cancelled = true;
+    for (Thread t : running) {
+      t.interrupt();
+    }
+  }
+
+  private Result await(Vertex v) throws StepFailedException, IOException, InterruptedException {
+    try {
+      return solveAsync(v).get();
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof CompletionException && c.getCause() != null) {
+        c = c.getCause();
+      }
+      if (c instanceof StepFailedException s) {
+        throw s;
+      }
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof InterruptedException || c instanceof CancellationException) {
+        throw new InterruptedException("build cancelled");
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(c);
+    }
+  }
+
+  private CompletableFuture<Result> solveAsync(Vertex v) {
+    CompletableFuture<Result> existing = results.get(v.digest());
+    if (existing != null) {
+      return existing;
+    }
+    CompletableFuture<Result> fresh = new CompletableFuture<>();
+    existing = results.putIfAbsent(v.digest(), fresh);
+    if (existing != null) {
+      return existing;
+    }
+    List<CompletableFuture<Result>> inputs = new ArrayList<>();
+    for (Vertex in : v.inputs()) {
+      inputs.add(solveAsync(in));
+    }
+    CompletableFuture.allOf(inputs.toArray(CompletableFuture[]::new)).whenComplete((ok, failure) -> {
+      if (failure != null) {
+        fresh.completeExceptionally(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+        return;
+      }
+      pool.execute(() -> {
+        Thread me = Thread.currentThread();
+        running.add(me);
+        try {
+          if (cancelled) {
+            throw new InterruptedException("build cancelled");
+          }
+          List<Result> in = new ArrayList<>();
+          for (CompletableFuture<Result> f : inputs) {
+            in.add(f.join());
+          }
+          fresh.complete(execute(v, in));
+        } catch (Throwable t) {
+          fresh.completeExceptionally(t);
+          if (!(t instanceof InterruptedException)) {
+            listener.stepFailed(v, t);
+          }
+          cancel();
+        } finally {
+          running.remove(me);
+          Thread.interrupted();
+        }
+      });
+    });
+    return fresh;
+  }
+
+  private Result execute(Vertex v, List<Result> in) throws Exception {
+    return switch (v.op()) {
+      case ScratchOp s -> Result.chain(List.of(), false);
+      case ContextOp c -> context(c);
+      case ImageOp i -> image(v, i);
+      case ExecOp e -> step(v, in.get(0), dir -> run(v, e, dir));
+      case CopyOp c -> step(v, in.get(0), dir -> copy(v, c, in.get(1), dir));
+      case MkdirOp m -> step(v, in.get(0), dir -> mkdir(m, dir));
+    };
+  }
+
+  private Result context(ContextOp c) throws IOException {
+    Path dir = options.contexts().get(c.name());
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new IOException("no local directory for the context \"" + c.name() + "\"");
+    }
+    return new Result(List.of(), dir, c.excludePatterns(), false);
+  }
+
+  private Result image(Vertex v, ImageOp op) throws IOException {
+    ImageReference ref = ImageReference.parse(op.reference());
+    if (!store.contains(op.manifestDigest())) {
+      if (puller == null) {
+        throw new IOException("image " + op.reference() + " (" + op.manifestDigest() + ") is not in the local store");
+      }
+      puller.resolve(ref.withDigest(op.manifestDigest()), op.platform());
+    }
+    ImageManifest manifest = Json.read(store.read(op.manifestDigest()), ImageManifest.class, "manifest of " + op.reference());
+    ImageConfig config = Json.read(store.read(manifest.config().digest()), ImageConfig.class, "config of " + op.reference());
+    List<Digest> diffIds = config.diffIds();
+    if (diffIds.size() != manifest.layers().size()) {
+      throw new IOException("image " + op.reference() + " is broken: " + manifest.layers().size()
+          + " layers in the manifest but " + diffIds.size() + " diff ids in the config");
+    }
+    boolean missing = manifest.layers().stream().anyMatch(l -> !store.contains(l.digest()));
+    if (missing) {
+      if (puller == null) {
+        throw new IOException("layers of " + op.reference() + " are missing from the local store");
+      }
+      listener.stepStarted(v);
+      long t0 = System.nanoTime();
+      puller.fetchLayers(ref, manifest);
+      listener.stepFinished(v, System.nanoTime() - t0);
+    }
+    List<Layer> layers = new ArrayList<>();
+    Digest chain = null;
+    for (int i = 0; i < diffIds.size(); i++) {
+      chain = chainId(chain, diffIds.get(i));
+      layers.add(new Layer(diffIds.get(i), manifest.layers().get(i), chain));
+    }
+    return Result.chain(layers, false);
+  }
+
+  /** What a layer-producing step does to the mounted rootfs of its parent. */
+  @FunctionalInterface
+  private interface StepBody {
+    void apply(StepDirs dirs) throws Exception;
+  }
+
+  /** The working directories of one step, removed when it ends. */
+  record StepDirs(Path base, Path rootfs, Path upper) {}
+
+  private Result step(Vertex v, Result parent, StepBody body) throws Exception {
+    jobs.acquire();
+    listener.stepStarted(v);
+    long t0 = System.nanoTime();
+    Path base = Files.createDirectories(work.resolve("step-" + sequence.incrementAndGet()));
+    try {
+      Path upper = Files.createDirectories(base.resolve("upper"));
+      Path rootfs = Files.createDirectories(base.resolve("rootfs"));
+      try (OverlayMount m = OverlayMount.mount(lowers(parent.layers()), upper, Files.createDirectories(base.resolve("work")), rootfs)) {
+        body.apply(new StepDirs(base, rootfs, upper));
+      }
+      LayerBlob blob = LayerWriter.write(upper, store, options.compression(), options.sourceDateEpoch());
+      Result out;
+      if (blob.empty()) {
+        out = Result.chain(parent.layers(), true);
+      } else {
+        Digest parentChain = parent.layers().isEmpty() ? null : parent.layers().get(parent.layers().size() - 1).chainId();
+        Digest chain = chainId(parentChain, blob.diffId());
+        Path snapshot = snapshotDir(chain);
+        if (!Files.isDirectory(snapshot.resolve("fs"))) {
+          Path staging = Files.createDirectories(base.resolve("snapshot"));
+          Files.move(upper, staging.resolve("fs"));
+          publish(staging, snapshot);
+        }
+        unpacked.putIfAbsent(chain, CompletableFuture.completedFuture(snapshot.resolve("fs")));
+        List<Layer> layers = new ArrayList<>(parent.layers());
+        layers.add(new Layer(blob.diffId(), blob.descriptor(), chain));
+        out = Result.chain(layers, false);
+      }
+      listener.stepFinished(v, System.nanoTime() - t0);
+      return out;
+    } finally {
+      jobs.release();
+      TmpJanitor.removeTree(base);
+    }
+  }
+
+  private void run(Vertex v, ExecOp op, StepDirs dirs) throws Exception {
+    ResolvedUser user = UserResolver.resolve(dirs.rootfs(), op.user());
+    List<String> env = new ArrayList<>(op.env());
+    env.addAll(op.proxyEnv());
+    Deque<String> tail = new ArrayDeque<>();
+    java.util.function.BiConsumer<String, String> sink = (stream, line) -> {
+      synchronized (tail) {
+        tail.addLast(line);
+        if (tail.size() > TAIL_LINES) {
+          tail.removeFirst();
+        }
+      }
+      listener.stepLog(v, stream, line);
+    };
+    Path execDir = Files.createDirectories(dirs.base().resolve("exec"));
+    ExecSpec spec = new ExecSpec("jbuild-" + v.digest().encoded().substring(0, 12) + "-" + sequence.incrementAndGet(),
+        dirs.rootfs(), op.args(), env, op.cwd(), user.uid(), user.gid(), user.additionalGids(),
+        "jbuild", op.network(), execDir, line -> sink.accept("stdout", line), line -> sink.accept("stderr", line));
+    ExecResult result = runtime().run(spec);
+    if (result.exitCode() != 0) {
+      List<String> lines;
+      synchronized (tail) {
+        lines = new ArrayList<>(tail);
+      }
+      throw new StepFailedException(v, "process \"" + String.join(" ", op.args())
+          + "\" did not complete successfully: exit code: " + result.exitCode(), result.exitCode(), lines, null);
+    }
+  }
+
+  private void copy(Vertex v, CopyOp op, Result source, StepDirs dirs) throws Exception {
+    CopyFiles.Owner owner = null;
+    if (op.chown() != null) {
+      ResolvedUser u = UserResolver.resolve(dirs.rootfs(), op.chown());
+      owner = new CopyFiles.Owner(u.uid(), u.gid());
+    } else if (source.directory() != null) {
+      owner = new CopyFiles.Owner(0, 0); // files from a local context belong to root (BuildKit)
+    }
+    ChmodSpec mode = op.chmod() == null ? null : ChmodSpec.parse(op.chmod());
+    List<String> patterns = new ArrayList<>(source.excludes());
+    patterns.addAll(op.excludes());
+    java.util.function.Predicate<String> excluded = DockerIgnore.matcher(patterns);
+    if (source.directory() != null) {
+      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).copy(op.sources(), op.destination());
+      return;
+    }
+    Path srcBase = Files.createDirectories(dirs.base().resolve("source"));
+    Path srcRoot = Files.createDirectories(srcBase.resolve("rootfs"));
+    try (OverlayMount m = OverlayMount.mount(lowers(source.layers()), Files.createDirectories(srcBase.resolve("upper")),
+        Files.createDirectories(srcBase.resolve("work")), srcRoot)) {
+      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).copy(op.sources(), op.destination());
+    }
+  }
+
+  private void mkdir(MkdirOp op, StepDirs dirs) throws IOException {
+    ResolvedUser user = UserResolver.resolve(dirs.rootfs(), op.user());
+    StringBuilder sofar = new StringBuilder();
+    for (String part : RootedPath.clean(op.path()).split("/")) {
+      if (part.isEmpty()) {
+        continue;
+      }
+      sofar.append('/').append(part);
+      Path p = RootedPath.resolve(dirs.rootfs(), sofar.toString(), true);
+      if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(p);
+        Files.setAttribute(p, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
+      } else if (!Files.isDirectory(p)) {
+        throw new IOException("WORKDIR " + op.path() + ": " + sofar + " exists and is not a directory");
+      }
+    }
+  }
+
+  private ContainerRuntime runtime() throws IOException {
+    ContainerRuntime r = runtime;
+    if (r == null) {
+      synchronized (this) {
+        if (runtime == null) {
+          runtime = Runtimes.select(options.runtime(), root.run());
+          listener.info("RUN steps execute with " + runtime.name());
+        }
+        r = runtime;
+      }
+    }
+    return r;
+  }
+
+  /** The unpacked snapshot dirs of a chain, top first, as overlay lower dirs. */
+  private List<Path> lowers(List<Layer> layers) throws IOException, InterruptedException {
+    List<Path> dirs = new ArrayList<>();
+    for (Layer l : layers) {
+      dirs.add(unpack(l));
+    }
+    Collections.reverse(dirs);
+    return dirs;
+  }
+
+  private Path unpack(Layer layer) throws IOException, InterruptedException {
+    Path snapshot = snapshotDir(layer.chainId());
+    if (Files.isDirectory(snapshot.resolve("fs"))) {
+      return snapshot.resolve("fs");
+    }
+    CompletableFuture<Path> mine = new CompletableFuture<>();
+    CompletableFuture<Path> theirs = unpacked.putIfAbsent(layer.chainId(), mine);
+    if (theirs != null) {
+      try {
+        return theirs.get();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      }
+    }
+    try {
+      Path staging = Files.createTempDirectory(work, "unpack-");
+      Path fs = Files.createDirectory(staging.resolve("fs"));
+      try (InputStream in = store.open(layer.blob().digest())) {
+        LayerUnpacker.unpack(in, layer.blob(), layer.diffId(), fs);
+      } catch (IOException | RuntimeException e) {
+        TmpJanitor.removeTree(staging);
+        throw e;
+      }
+      publish(staging, snapshot);
+      mine.complete(snapshot.resolve("fs"));
+      return snapshot.resolve("fs");
+    } catch (IOException | RuntimeException e) {
+      unpacked.remove(layer.chainId(), mine);
+      mine.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  /** Renames a finished staging dir into snapshots/; a snapshot another build made first wins. */
+  private static void publish(Path staging, Path snapshot) throws IOException {
+    try {
+      Files.move(staging, snapshot, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+      if (!Files.isDirectory(snapshot.resolve("fs"))) {
+        throw e;
+      }
+      TmpJanitor.removeTree(staging);
+    }
+  }
+
+  private Path snapshotDir(Digest chainId) {
+    return root.snapshots().resolve(chainId.encoded());
+  }
+
+  /** OCI image spec (config.md#layer-chainid): ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)). */
+  static Digest chainId(Digest parent, Digest diffId) {
+    return parent == null ? diffId : Digest.sha256(parent + " " + diffId);
+  }
+
+  private SolvedImage writeImage(ImageConfig config, List<Layer> layers, List<Boolean> emptyByStep) throws IOException {
+    String now = Instant.ofEpochSecond(options.sourceDateEpoch() != null
+        ? options.sourceDateEpoch() : Instant.now().getEpochSecond()).toString();
+    List<ImageConfig.History> history = new ArrayList<>(config.historyOrEmpty());
+    // the last emptyByStep.size() layer entries belong to this build's steps (ImageTarget's contract)
+    int step = emptyByStep.size() - 1;
+    for (int i = history.size() - 1; i >= 0 && step >= 0; i--) {
+      ImageConfig.History h = history.get(i);
+      if (h.isEmptyLayer()) {
+        continue;
+      }
+      boolean empty = emptyByStep.get(step--);
+      history.set(i, new ImageConfig.History(h.created(), h.createdBy(), h.author(), h.comment(), empty ? Boolean.TRUE : null));
+    }
+    if (step >= 0) {
+      throw new IllegalStateException("the frontend's history has fewer layer entries than the build has steps");
+    }
+    for (int i = 0; i < history.size(); i++) {
+      ImageConfig.History h = history.get(i);
+      if (h.created() == null) {
+        history.set(i, new ImageConfig.History(now, h.createdBy(), h.author(), h.comment(), h.emptyLayer()));
+      }
+    }
+    List<Digest> diffIds = new ArrayList<>();
+    List<Descriptor> blobs = new ArrayList<>();
+    long size = 0;
+    for (Layer l : layers) {
+      diffIds.add(l.diffId());
+      blobs.add(Descriptor.of(ociLayerType(l.blob().mediaType()), l.blob().digest(), l.blob().size()));
+      size += l.blob().size();
+    }
+    ImageConfig finished = config.withLayers(diffIds, history).withCreated(now);
+    byte[] configJson = Json.write(finished);
+    Descriptor configDesc = Descriptor.of(MediaTypes.OCI_CONFIG, store.put(configJson), configJson.length);
+    byte[] manifestJson = Json.write(ImageManifest.oci(configDesc, blobs));
+    Descriptor manifestDesc = Descriptor.of(MediaTypes.OCI_MANIFEST, store.put(manifestJson), manifestJson.length);
+    return new SolvedImage(manifestDesc, configDesc, finished, size);
+  }
+
+  /** Docker layer media types become their OCI twins in an OCI manifest (same bytes). */
+  private static String ociLayerType(String mediaType) {
+    return switch (mediaType) {
+      case MediaTypes.DOCKER_LAYER_GZIP -> MediaTypes.OCI_LAYER_GZIP;
+      case MediaTypes.DOCKER_LAYER_FOREIGN_GZIP -> MediaTypes.OCI_LAYER_NONDISTRIBUTABLE_GZIP;
+      default -> mediaType;
+    };
+  }
+
+  @Override
+  public void close() {
+    cancel();
+    pool.shutdownNow();
+    try {
+      // running steps release their mounts as they stop; wait for that before removing work/
+      pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    TmpJanitor.removeTree(work);
+  }
+}

@@ -1,0 +1,116 @@
+package io.jbuild.builder;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Each jbuild process works in {@code tmp/<pid>-<random>/}. A process killed with SIGKILL leaves
+ * its directory (and maybe mounts in it) behind; the next build unmounts and removes what
+ * belongs to dead processes. A tree is never removed while something is mounted below it, so a
+ * leftover overlay can't take lower snapshot files with it.
+ */
+final class TmpJanitor {
+  private TmpJanitor() {}
+
+  static String processDirName() {
+    return ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  static void cleanStale(Path tmp) throws IOException {
+    List<Path> stale = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        int dash = name.indexOf('-');
+        if (dash <= 0 || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        try {
+          long pid = Long.parseLong(name.substring(0, dash));
+          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            continue;
+          }
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        stale.add(p);
+      }
+    }
+    for (Path p : stale) {
+      removeTree(p);
+    }
+  }
+
+  /** Unmounts everything below dir (deepest first), then deletes it; best effort, never throws. */
+  static void removeTree(Path dir) {
+    try {
+      Path real = dir.toAbsolutePath().normalize();
+      List<String> mounts = mountsBelow(real);
+      for (String m : mounts) {
+        Process p = new ProcessBuilder("umount", "-l", m).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+      if (!mountsBelow(real).isEmpty()) {
+        return; // refuse to delete through a mount
+      }
+      deleteRecursively(real);
+    } catch (IOException e) {
+      // leave it for the next cleanStale
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Mount points at or below dir, deepest first, from /proc/self/mountinfo. */
+  static List<String> mountsBelow(Path dir) throws IOException {
+    String prefix = dir.toString();
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(Paths.get("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+      String[] f = line.split(" ");
+      if (f.length < 5) {
+        continue;
+      }
+      String mp = unescape(f[4]);
+      if (mp.equals(prefix) || mp.startsWith(prefix + "/")) {
+        out.add(mp);
+      }
+    }
+    out.sort((a, b) -> b.length() - a.length());
+    return out;
+  }
+
+  private static String unescape(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 3 < s.length()) {
+        b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  private static void deleteRecursively(Path p) throws IOException {
+    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+        for (Path c : ds) {
+          deleteRecursively(c);
+        }
+      }
+    }
+    Files.deleteIfExists(p);
+  }
+}

@@ -1,0 +1,263 @@
+package io.jbuild.builder.copy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * COPY/ADD file semantics of BuildKit's Dockerfile frontend, executed host-side: sources are
+ * resolved inside the source root, the destination inside the destination root (both with
+ * {@link RootedPath}, so no symlink leads out), directories copy their contents, a trailing '/'
+ * or several sources mean "into this directory", symlinks below a source are copied as links,
+ * hardlinks stay hardlinks, modes and mtimes are kept.
+ */
+public final class CopyFiles {
+  /** uid/gid to give copied files; null components keep the source's. */
+  public record Owner(int uid, int gid) {}
+
+  private final Path sourceRoot;
+  private final Path destRoot;
+  private final Owner owner;
+  private final ChmodSpec mode;
+  private final Predicate<String> excluded;
+  private final Map<Object, Path> linkedInodes = new HashMap<>();
+  private final List<Map.Entry<Path, FileTime>> dirTimes = new ArrayList<>();
+  private long files;
+
+  /**
+   * @param owner the owner of everything written, or null to keep the source's
+   * @param mode --chmod, or null to keep the source's mode
+   * @param excluded relative source paths (slash separated, clean) to leave out: .dockerignore
+   *     and --exclude
+   */
+  public CopyFiles(Path sourceRoot, Path destRoot, Owner owner, ChmodSpec mode, Predicate<String> excluded) {
+    this.sourceRoot = sourceRoot;
+    this.destRoot = destRoot;
+    this.owner = owner;
+    this.mode = mode;
+    this.excluded = excluded;
+  }
+
+  /** Files, links and directories written so far. */
+  public long count() {
+    return files;
+  }
+
+  /**
+   * Copies {@code sources} to {@code destination}.
+   *
+   * @throws CopyException naming the source that is missing or the rule broken
+   */
+  public void copy(List<String> sources, String destination) throws IOException {
+    List<String> resolved = new ArrayList<>();
+    boolean wildcard = false;
+    for (String src : sources) {
+      String clean = RootedPath.clean(src);
+      if (Wildcards.hasWildcard(clean)) {
+        wildcard = true;
+        for (String match : Wildcards.expand(sourceRoot, clean)) {
+          if (!excluded.test(match)) {
+            resolved.add(match);
+          }
+        }
+      } else {
+        Path p = clean.isEmpty() ? sourceRoot : RootedPath.resolve(sourceRoot, clean, true);
+        if (!clean.isEmpty() && (excluded.test(clean) || !Files.exists(p))) {
+          throw new CopyException("\"/" + clean + "\": not found");
+        }
+        resolved.add(clean);
+      }
+    }
+    boolean intoDir = destination.endsWith("/") || destination.endsWith("/.")
+        || sources.size() > 1 || wildcard;
+    if ((sources.size() > 1 || wildcard && resolved.size() > 1) && !destination.endsWith("/")) {
+      Path existing = RootedPath.resolve(destRoot, destination, true);
+      if (!Files.isDirectory(existing)) {
+        throw new CopyException("When using COPY with more than one source file, the destination must be a directory and end with a /");
+      }
+    }
+    String destClean = RootedPath.clean(destination);
+    for (String rel : resolved) {
+      Path src = rel.isEmpty() ? sourceRoot : RootedPath.resolve(sourceRoot, rel, true);
+      if (Files.isDirectory(src)) {
+        Path target = mkdirs(destClean);
+        copyDirContents(src, rel, target);
+      } else {
+        Path destPath = RootedPath.resolve(destRoot, destClean, true);
+        Path target;
+        if (intoDir || Files.isDirectory(destPath)) {
+          Path dir = mkdirs(destClean);
+          String base = rel.isEmpty() ? src.getFileName().toString() : rel.substring(rel.lastIndexOf('/') + 1);
+          target = dir.resolve(base);
+        } else {
+          int slash = destClean.lastIndexOf('/');
+          Path dir = slash < 0 ? destRoot : mkdirs(destClean.substring(0, slash));
+          target = dir.resolve(destClean.substring(slash + 1));
+        }
+        copyEntry(src, target, true);
+      }
+    }
+    // a directory's mtime changes as children are created: set them last, deepest first
+    for (int i = dirTimes.size() - 1; i >= 0; i--) {
+      Map.Entry<Path, FileTime> e = dirTimes.get(i);
+      Files.getFileAttributeView(e.getKey(), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(e.getValue(), null, null);
+    }
+  }
+
+  /** mkdir -p inside the destination root; created directories get 0755 and the owner. */
+  private Path mkdirs(String cleanRel) throws IOException {
+    Path current = destRoot;
+    StringBuilder sofar = new StringBuilder();
+    for (String part : cleanRel.isEmpty() ? new String[0] : cleanRel.split("/")) {
+      sofar.append('/').append(part);
+      Path next = RootedPath.resolve(destRoot, sofar.toString(), true);
+      if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(next);
+        Files.setAttribute(next, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
+        chown(next, owner == null ? 0 : owner.uid(), owner == null ? 0 : owner.gid());
+        files++;
+      } else if (!Files.isDirectory(next)) {
+        throw new CopyException("cannot copy to " + sofar + ": it is not a directory");
+      }
+      current = next;
+    }
+    return current;
+  }
+
+  private void copyDirContents(Path srcDir, String rel, Path targetDir) throws IOException {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(srcDir)) {
+      ds.forEach(children::add);
+    }
+    children.sort(null);
+    for (Path child : children) {
+      String childRel = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
+      if (excluded.test(childRel)) {
+        // an excluded directory may still hold re-included files (!pattern): walk it anyway
+        if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) && hasIncluded(child, childRel)) {
+          Path t = targetDir.resolve(child.getFileName().toString());
+          copyEntry(child, t, false);
+          copyDirContents(child, childRel, t);
+        }
+        continue;
+      }
+      Path target = targetDir.resolve(child.getFileName().toString());
+      copyEntry(child, target, false);
+      if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+        copyDirContents(child, childRel, target);
+      }
+    }
+  }
+
+  private boolean hasIncluded(Path dir, String rel) throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path child : ds) {
+        String childRel = rel + "/" + child.getFileName();
+        if (!excluded.test(childRel)) {
+          return true;
+        }
+        if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) && hasIncluded(child, childRel)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Copies one entry (not a directory's children); follow says whether src may be a link to follow. */
+  private void copyEntry(Path src, Path target, boolean follow) throws IOException {
+    LinkOption[] nofollow = {LinkOption.NOFOLLOW_LINKS};
+    Map<String, Object> attrs = follow
+        ? Files.readAttributes(src, "unix:mode,uid,gid,ino,dev,nlink,lastModifiedTime")
+        : Files.readAttributes(src, "unix:mode,uid,gid,ino,dev,nlink,lastModifiedTime", nofollow);
+    int srcMode = (Integer) attrs.get("mode");
+    int type = srcMode & 0170000;
+    int uid = owner == null ? (Integer) attrs.get("uid") : owner.uid();
+    int gid = owner == null ? (Integer) attrs.get("gid") : owner.gid();
+    FileTime mtime = (FileTime) attrs.get("lastModifiedTime");
+    boolean exists = Files.exists(target, nofollow);
+    if (exists && !(type == 0040000 && Files.isDirectory(target, nofollow))) {
+      deleteRecursively(target);
+      exists = false;
+    }
+    switch (type) {
+      case 0040000 -> {
+        if (!exists) {
+          Files.createDirectory(target);
+        }
+      }
+      case 0120000 -> Files.createSymbolicLink(target, Files.readSymbolicLink(src));
+      case 0100000 -> {
+        Object key = List.of(attrs.get("dev"), attrs.get("ino"));
+        Path first = (Integer) attrs.get("nlink") > 1 ? linkedInodes.get(key) : null;
+        if (first != null) {
+          Files.createLink(target, first);
+          files++;
+          return;
+        }
+        try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          long size = in.size();
+          long pos = 0;
+          while (pos < size) {
+            pos += in.transferTo(pos, size - pos, out);
+          }
+        } catch (FileAlreadyExistsException e) {
+          throw new CopyException("cannot copy to " + target + ": exists");
+        }
+        if ((Integer) attrs.get("nlink") > 1) {
+          linkedInodes.put(key, target);
+        }
+      }
+      default -> throw new CopyException("cannot copy " + src.getFileName() + ": unsupported file type (device, fifo or socket)");
+    }
+    files++;
+    chown(target, uid, gid);
+    if (type != 0120000) {
+      int perm = mode != null ? mode.apply(srcMode, type == 0040000) : srcMode & 07777;
+      Files.setAttribute(target, "unix:mode", perm, nofollow);
+    }
+    Files.getFileAttributeView(target, BasicFileAttributeView.class, nofollow).setTimes(mtime, null, null);
+    if (type == 0040000) {
+      dirTimes.add(Map.entry(target, mtime));
+    }
+  }
+
+  private static void chown(Path p, int uid, int gid) throws IOException {
+    Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  static void deleteRecursively(Path p) throws IOException {
+    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+        for (Path c : ds) {
+          deleteRecursively(c);
+        }
+      }
+    }
+    Files.deleteIfExists(p);
+  }
+
+  /** A COPY that cannot be done as written; the message is for the user. */
+  public static final class CopyException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public CopyException(String message) {
+      super(message);
+    }
+  }
+}

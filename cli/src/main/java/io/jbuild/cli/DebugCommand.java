@@ -1,0 +1,38 @@
+package io.jbuild.cli;
+
+import io.jbuild.api.BuildException;
+import io.jbuild.api.Dockerfiles;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "debug", description = "Look inside jbuild's view of a build.", mixinStandardHelpOptions = true,
+    subcommands = {DebugCommand.Ast.class})
+final class DebugCommand implements Runnable {
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  @Command(name = "ast", description = "Print the parsed Dockerfile in BuildKit's debug format.",
+      mixinStandardHelpOptions = true)
+  static final class Ast implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE")
+    Path file;
+
+    @Override
+    public Integer call() {
+      try {
+        System.out.print(Dockerfiles.dumpAst(file));
+        return Main.OK;
+      } catch (BuildException e) {
+        System.err.println("error: " + e.getMessage());
+        return Main.USAGE;
+      }
+    }
+  }
+}

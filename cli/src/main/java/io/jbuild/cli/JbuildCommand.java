@@ -1,0 +1,62 @@
+package io.jbuild.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "jbuild",
+    description = "A daemonless OCI image builder: Dockerfile in, OCI image out.%n"
+        + "`jbuild -t NAME CONTEXT` is short for `jbuild build -t NAME CONTEXT`.",
+    mixinStandardHelpOptions = true,
+    versionProvider = JbuildCommand.Version.class,
+    subcommands = {BuildCommand.class, ImportCommand.class, ImagesCommand.class, VersionCommand.class,
+        DebugCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Examples:",
+        "  jbuild -t hello:1.0 testdata/dockerfiles/hello",
+        "  jbuild build -t app:1.0 -o type=oci,dest=app.tar .",
+        "  jbuild images"})
+final class JbuildCommand implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new JbuildCommand());
+    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      cmd.getErr().println("error: " + ex.getMessage());
+      return Main.BUILD_FAILED;
+    });
+    cli.setParameterExceptionHandler((ex, args) -> {
+      CommandLine cmd = ex.getCommandLine();
+      cmd.getErr().println("error: " + ex.getMessage());
+      cmd.getErr().println("See '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+      return Main.USAGE;
+    });
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** version, git commit and Java version, baked in at build time. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      Properties p = new Properties();
+      try (InputStream in = JbuildCommand.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        // fall through to "unknown"
+      }
+      return new String[] {
+        "jbuild " + p.getProperty("version", "unknown") + " (commit " + p.getProperty("commit", "unknown") + ")",
+        "java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"
+      };
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.jbuild.cli;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine;
+
+/** The {@code jbuild} command. {@code jbuild -t x .} means {@code jbuild build -t x .}. */
+public final class Main {
+  /** Exit codes (README, "Exit codes"). */
+  static final int OK = 0;
+  static final int BUILD_FAILED = 1;
+  static final int USAGE = 2;
+  static final int CANCELLED = 130;
+
+  private static final Set<String> TOP_LEVEL = Set.of("-h", "--help", "-V", "--version");
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) {
+    CommandLine cli = JbuildCommand.commandLine();
+    return cli.execute(withDefaultCommand(args, cli));
+  }
+
+  /** Inserts "build" when the first word is not a subcommand, like docker buildx's alias. */
+  static String[] withDefaultCommand(String[] args, CommandLine cli) {
+    if (args.length == 0 || TOP_LEVEL.contains(args[0]) || cli.getSubcommands().containsKey(args[0])) {
+      return args;
+    }
+    List<String> out = new ArrayList<>();
+    out.add("build");
+    out.addAll(Arrays.asList(args));
+    return out.toArray(String[]::new);
+  }
+}
