@@ -66,6 +66,7 @@ public final class DockerfileBuild {
   private String runtime;
   private Long sourceDateEpoch;
   private boolean push;
+  private boolean noCache;
   private int jobs = Runtime.getRuntime().availableProcessors();
   private BuildListener listener = BuildListener.NONE;
   private volatile Solver solver;
@@ -144,6 +145,12 @@ public final class DockerfileBuild {
 
   public DockerfileBuild push(boolean p) {
     this.push = p;
+    return this;
+  }
+
+  /** --no-cache: run every step even when its result is cached. */
+  public DockerfileBuild noCache(boolean n) {
+    this.noCache = n;
     return this;
   }
 
@@ -250,7 +257,7 @@ public final class DockerfileBuild {
       }
     }
     SolvedImage image;
-    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs);
+    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache);
     try (Solver s = new Solver(store, puller, options, events)) {
       solver = s;
       if (cancelled) {

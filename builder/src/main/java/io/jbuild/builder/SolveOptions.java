@@ -6,14 +6,16 @@ import java.util.Map;
 
 /**
  * How to solve: the local directories behind ContextOps by name, the OCI runtime to use (null:
- * auto), layer compression, SOURCE_DATE_EPOCH (null: now), and how many steps may run at once.
+ * auto), layer compression, SOURCE_DATE_EPOCH (null: now), how many steps may run at once, and
+ * whether to ignore the cache index (results are still recorded).
  */
 public record SolveOptions(
     Map<String, Path> contexts,
     String runtime,
     Compression compression,
     Long sourceDateEpoch,
-    int jobs) {
+    int jobs,
+    boolean noCache) {
 
   public SolveOptions {
     contexts = Map.copyOf(contexts);

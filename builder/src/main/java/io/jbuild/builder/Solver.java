@@ -3,6 +3,7 @@ package io.jbuild.builder;
 import io.jbuild.builder.copy.ChmodSpec;
 import io.jbuild.builder.copy.CopyFiles;
 import io.jbuild.builder.copy.RootedPath;
+import io.jbuild.builder.copy.SourceChecksum;
 import io.jbuild.builder.layer.LayerBlob;
 import io.jbuild.builder.layer.LayerUnpacker;
 import io.jbuild.builder.layer.LayerWriter;
@@ -14,7 +15,9 @@ import io.jbuild.builder.run.ExecSpec;
 import io.jbuild.builder.run.Runtimes;
 import io.jbuild.builder.user.ResolvedUser;
 import io.jbuild.builder.user.UserResolver;
+import io.jbuild.cache.CacheIndex;
 import io.jbuild.cache.ContentStore;
+import io.jbuild.cache.FileHashCache;
 import io.jbuild.cache.DockerIgnore;
 import io.jbuild.cache.StorageRoot;
 import io.jbuild.graph.ContextOp;
@@ -82,6 +85,8 @@ public final class Solver implements AutoCloseable {
   private final Path work;
   private final Map<Digest, CompletableFuture<Result>> results = new ConcurrentHashMap<>();
   private final Map<Digest, CompletableFuture<Path>> unpacked = new ConcurrentHashMap<>();
+  private final Map<Path, FileHashCache> fileHashes = new ConcurrentHashMap<>();
+  private final CacheIndex cacheIndex;
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
   private final AtomicInteger sequence = new AtomicInteger();
   private volatile boolean cancelled;
@@ -90,12 +95,18 @@ public final class Solver implements AutoCloseable {
   /** One layer of a filesystem chain. */
   record Layer(Digest diffId, Descriptor blob, Digest chainId) {}
 
-  /** What a vertex gives its consumers: a layer chain, or a local directory (contexts). */
-  record Result(List<Layer> layers, Path directory, List<String> excludes, boolean emptyLayer) {
-    static Result chain(List<Layer> layers, boolean emptyLayer) {
-      return new Result(List.copyOf(layers), null, List.of(), emptyLayer);
+  /**
+   * What a vertex gives its consumers: a layer chain with the cache key that produced it, or a
+   * local directory (contexts, whose consumers checksum the files they read).
+   */
+  record Result(Digest key, List<Layer> layers, Path directory, List<String> excludes, boolean emptyLayer) {
+    static Result chain(Digest key, List<Layer> layers, boolean emptyLayer) {
+      return new Result(key, List.copyOf(layers), null, List.of(), emptyLayer);
     }
   }
+
+  /** The cache index's record of a step: its layer, or that it changed nothing. */
+  record CachedStep(boolean empty, Digest diffId, Descriptor blob) {}
 
   public Solver(StorageRoot root, ImagePuller puller, SolveOptions options, SolveListener listener) throws IOException {
     this.root = root;
@@ -104,6 +115,7 @@ public final class Solver implements AutoCloseable {
     this.options = options;
     this.listener = listener;
     this.jobs = new Semaphore(options.jobs());
+    this.cacheIndex = new CacheIndex(root);
     this.pool = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "jbuild-step");
       t.setDaemon(true);
@@ -115,7 +127,15 @@ public final class Solver implements AutoCloseable {
 
   /** Builds the target's filesystem and writes its config and manifest to the content store. */
   public SolvedImage solve(ImageTarget target) throws StepFailedException, IOException, InterruptedException {
-    Result result = await(target.root());
+    Result result;
+    try {
+      result = await(target.root());
+    } finally {
+      for (FileHashCache c : fileHashes.values()) {
+        c.close();
+      }
+      fileHashes.clear();
+    }
     List<Vertex> chain = target.root().layerChain();
     List<Boolean> emptyByStep = new ArrayList<>();
     for (Vertex v : chain.subList(1, chain.size())) {
@@ -204,13 +224,75 @@ public final class Solver implements AutoCloseable {
 
   private Result execute(Vertex v, List<Result> in) throws Exception {
     return switch (v.op()) {
-      case ScratchOp s -> Result.chain(List.of(), false);
+      case ScratchOp s -> Result.chain(v.digest(), List.of(), false);
       case ContextOp c -> context(c);
       case ImageOp i -> image(v, i);
-      case ExecOp e -> step(v, in.get(0), dir -> run(v, e, dir));
-      case CopyOp c -> step(v, in.get(0), dir -> copy(v, c, in.get(1), dir));
-      case MkdirOp m -> step(v, in.get(0), dir -> mkdir(m, dir));
+      case ExecOp e -> cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> run(v, e, dir));
+      case CopyOp c -> cachedStep(v, key(v, in.get(0), sourceKey(c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
+      case MkdirOp m -> cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> mkdir(m, dir));
     };
+  }
+
+  /**
+   * A step's cache key: the op's definition (as in the vertex digest, proxy variables left
+   * out), the key of the filesystem it starts from, and for COPY what it reads.
+   */
+  private static Digest key(Vertex v, Result parent, Digest source) {
+    java.util.Map<String, Object> k = new java.util.LinkedHashMap<>();
+    k.put("v", "jbuild-cache-1");
+    k.put("type", v.op().getClass().getSimpleName());
+    k.put("op", v.op());
+    k.put("parent", parent.key().toString());
+    if (source != null) {
+      k.put("source", source.toString());
+    }
+    return Digest.sha256(Json.write(k));
+  }
+
+  /** What a COPY reads: a checksum of exactly its files from a local dir, else the source chain's key. */
+  private Digest sourceKey(CopyOp op, Result source) throws IOException {
+    if (source.directory() == null) {
+      return source.key();
+    }
+    List<String> patterns = new ArrayList<>(source.excludes());
+    patterns.addAll(op.excludes());
+    FileHashCache hashes = fileHashes.computeIfAbsent(source.directory(), d -> {
+      try {
+        return FileHashCache.open(root, d);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    // files from a local dir are owned by root or --chown: their owners don't change the output
+    return new SourceChecksum(source.directory(), DockerIgnore.matcher(patterns), hashes, false).of(op.sources());
+  }
+
+  /** Answers a step from the cache index when its key is known and its layer blob is still here. */
+  private Result cachedStep(Vertex v, Digest key, Result parent, StepBody body) throws Exception {
+    if (!options.noCache()) {
+      java.util.Optional<byte[]> hit = cacheIndex.get(key);
+      if (hit.isPresent()) {
+        CachedStep c = Json.read(hit.get(), CachedStep.class, "cache record " + key);
+        if (c.empty()) {
+          listener.stepCached(v);
+          return Result.chain(key, parent.layers(), true);
+        }
+        if (store.contains(c.blob().digest())) {
+          listener.stepCached(v);
+          List<Layer> layers = new ArrayList<>(parent.layers());
+          layers.add(new Layer(c.diffId(), c.blob(), chainId(topChain(parent), c.diffId())));
+          return Result.chain(key, layers, false);
+        }
+      }
+    }
+    Result out = step(v, key, parent, body);
+    Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
+    cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null) : new CachedStep(false, top.diffId(), top.blob())));
+    return out;
+  }
+
+  private static Digest topChain(Result r) {
+    return r.layers().isEmpty() ? null : r.layers().get(r.layers().size() - 1).chainId();
   }
 
   private Result context(ContextOp c) throws IOException {
@@ -218,7 +300,7 @@ public final class Solver implements AutoCloseable {
     if (dir == null || !Files.isDirectory(dir)) {
       throw new IOException("no local directory for the context \"" + c.name() + "\"");
     }
-    return new Result(List.of(), dir, c.excludePatterns(), false);
+    return new Result(null, List.of(), dir, c.excludePatterns(), false);
   }
 
   private Result image(Vertex v, ImageOp op) throws IOException {
@@ -252,7 +334,7 @@ public final class Solver implements AutoCloseable {
       chain = chainId(chain, diffIds.get(i));
       layers.add(new Layer(diffIds.get(i), manifest.layers().get(i), chain));
     }
-    return Result.chain(layers, false);
+    return Result.chain(v.digest(), layers, false);
   }
 
   /** What a layer-producing step does to the mounted rootfs of its parent. */
@@ -264,7 +346,7 @@ public final class Solver implements AutoCloseable {
   /** The working directories of one step, removed when it ends. */
   record StepDirs(Path base, Path rootfs, Path upper) {}
 
-  private Result step(Vertex v, Result parent, StepBody body) throws Exception {
+  private Result step(Vertex v, Digest key, Result parent, StepBody body) throws Exception {
     jobs.acquire();
     listener.stepStarted(v);
     long t0 = System.nanoTime();
@@ -278,10 +360,9 @@ public final class Solver implements AutoCloseable {
       LayerBlob blob = LayerWriter.write(upper, store, options.compression(), options.sourceDateEpoch());
       Result out;
       if (blob.empty()) {
-        out = Result.chain(parent.layers(), true);
+        out = Result.chain(key, parent.layers(), true);
       } else {
-        Digest parentChain = parent.layers().isEmpty() ? null : parent.layers().get(parent.layers().size() - 1).chainId();
-        Digest chain = chainId(parentChain, blob.diffId());
+        Digest chain = chainId(topChain(parent), blob.diffId());
         Path snapshot = snapshotDir(chain);
         if (!Files.isDirectory(snapshot.resolve("fs"))) {
           Path staging = Files.createDirectories(base.resolve("snapshot"));
@@ -291,7 +372,7 @@ public final class Solver implements AutoCloseable {
         unpacked.putIfAbsent(chain, CompletableFuture.completedFuture(snapshot.resolve("fs")));
         List<Layer> layers = new ArrayList<>(parent.layers());
         layers.add(new Layer(blob.diffId(), blob.descriptor(), chain));
-        out = Result.chain(layers, false);
+        out = Result.chain(key, layers, false);
       }
       listener.stepFinished(v, System.nanoTime() - t0);
       return out;

@@ -169,6 +169,7 @@ final class BuildCommand implements Callable<Integer> {
       b.output(Output.parse(o));
     }
     b.push(push);
+    b.noCache(noCache);
     if (jobs != null) {
       if (jobs < 1) {
         throw new IllegalArgumentException("invalid --jobs " + jobs + ": must be at least 1");

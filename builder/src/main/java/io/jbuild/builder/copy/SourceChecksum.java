@@ -1,0 +1,118 @@
+package io.jbuild.builder.copy;
+
+import io.jbuild.cache.FileHashCache;
+import io.jbuild.oci.Digest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The content checksum of exactly the files a COPY reads from a local directory: one record
+ * per entry (path, type, mode, size, link target, content hash; uid/gid only when the copy keeps
+ * them), in the order {@link CopyFiles} visits them; never mtime (DESIGN.md, "Cache keys").
+ * Content hashes come from the {@link FileHashCache}, so unchanged files are only stat'ed.
+ */
+public final class SourceChecksum {
+  private final Path root;
+  private final Predicate<String> excluded;
+  private final FileHashCache hashes;
+  private final boolean withOwners;
+  private final MessageDigest md = Digest.newSha256();
+
+  public SourceChecksum(Path root, Predicate<String> excluded, FileHashCache hashes, boolean withOwners) {
+    this.root = root;
+    this.excluded = excluded;
+    this.hashes = hashes;
+    this.withOwners = withOwners;
+  }
+
+  /** Checksums the sources; a missing non-wildcard source is the same error COPY gives. */
+  public Digest of(List<String> sources) throws IOException {
+    for (String src : sources) {
+      String clean = RootedPath.clean(src);
+      record("source", clean);
+      if (Wildcards.hasWildcard(clean)) {
+        for (String match : Wildcards.expand(root, clean)) {
+          if (!excluded.test(match)) {
+            entry(match, RootedPath.resolve(root, match, true), true);
+          }
+        }
+      } else {
+        Path p = clean.isEmpty() ? root : RootedPath.resolve(root, clean, true);
+        if (!clean.isEmpty() && (excluded.test(clean) || !Files.exists(p))) {
+          throw new CopyFiles.CopyException("\"/" + clean + "\": not found");
+        }
+        entry(clean, p, true);
+      }
+    }
+    return Digest.ofSha256(md.digest());
+  }
+
+  private void entry(String rel, Path p, boolean follow) throws IOException {
+    LinkOption[] opts = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+    Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,dev,ino,lastModifiedTime,ctime", opts);
+    int mode = (Integer) a.get("mode");
+    int type = mode & 0170000;
+    StringBuilder r = new StringBuilder();
+    r.append(Integer.toOctalString(mode));
+    if (withOwners) {
+      r.append(' ').append(a.get("uid")).append(':').append(a.get("gid"));
+    }
+    if (type == 0100000) {
+      r.append(' ').append(a.get("size")).append(' ').append(hashes.hash(rel, p, a));
+    } else if (type == 0120000) {
+      r.append(" -> ").append(Files.readSymbolicLink(p));
+    }
+    record(rel, r.toString());
+    if (type == 0040000) {
+      List<Path> children = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+        ds.forEach(children::add);
+      }
+      children.sort(null);
+      for (Path c : children) {
+        String childRel = rel.isEmpty() ? c.getFileName().toString() : rel + "/" + c.getFileName();
+        if (!excluded.test(childRel) || Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+          // an excluded directory is walked for re-included files, but adds no record itself
+          if (excluded.test(childRel)) {
+            walkExcluded(childRel, c);
+          } else {
+            entry(childRel, c, false);
+          }
+        }
+      }
+    }
+  }
+
+  private void walkExcluded(String rel, Path dir) throws IOException {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      ds.forEach(children::add);
+    }
+    children.sort(null);
+    for (Path c : children) {
+      String childRel = rel + "/" + c.getFileName();
+      if (!excluded.test(childRel)) {
+        record("dir", rel);
+        entry(childRel, c, false);
+      } else if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+        walkExcluded(childRel, c);
+      }
+    }
+  }
+
+  private void record(String a, String b) {
+    md.update(a.getBytes(StandardCharsets.UTF_8));
+    md.update((byte) 0);
+    md.update(b.getBytes(StandardCharsets.UTF_8));
+    md.update((byte) '\n');
+  }
+}

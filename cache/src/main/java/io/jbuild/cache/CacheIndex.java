@@ -1,0 +1,57 @@
+package io.jbuild.cache;
+
+import io.jbuild.oci.Digest;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * The persistent cache index: cache key to the record of a step's result, one small file per
+ * key under {@code cache/keys/}. Records are written to tmp/ and renamed into place, so readers
+ * see a whole record or none, and several processes may share the root.
+ */
+public final class CacheIndex {
+  private final Path dir;
+  private final Path tmp;
+
+  public CacheIndex(StorageRoot root) {
+    this.dir = root.cache().resolve("keys");
+    this.tmp = root.tmp();
+  }
+
+  public Optional<byte[]> get(Digest key) throws IOException {
+    try {
+      return Optional.of(Files.readAllBytes(file(key)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  public void put(Digest key, byte[] record) throws IOException {
+    Path target = file(key);
+    Files.createDirectories(target.getParent());
+    Path t = Files.createTempFile(tmp, "cache-", ".json");
+    try {
+      Files.write(t, record);
+      try {
+        Files.move(t, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(t, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(t);
+    }
+  }
+
+  public void remove(Digest key) throws IOException {
+    Files.deleteIfExists(file(key));
+  }
+
+  private Path file(Digest key) {
+    return dir.resolve(key.encoded().substring(0, 2)).resolve(key.encoded());
+  }
+}

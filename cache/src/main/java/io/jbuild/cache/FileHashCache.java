@@ -1,0 +1,110 @@
+package io.jbuild.cache;
+
+import io.jbuild.oci.Digest;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Content hashes of a local directory's files, remembered across builds by (device, inode,
+ * size, mtime, ctime) so that an unchanged file is never read twice (DESIGN.md, "Cache keys").
+ * A change of any of those re-reads the file; mtime-only changes re-hash but give the same hash,
+ * so keys don't change.
+ */
+public final class FileHashCache implements AutoCloseable {
+  private record Entry(long dev, long ino, long size, long mtime, long ctime, String hash) {}
+
+  private final Path file;
+  private final Path tmp;
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  private volatile boolean dirty;
+
+  private FileHashCache(Path file, Path tmp) {
+    this.file = file;
+    this.tmp = tmp;
+  }
+
+  /** The cache of one directory (by its absolute path). */
+  public static FileHashCache open(StorageRoot root, Path directory) throws IOException {
+    String id = Digest.sha256(directory.toAbsolutePath().normalize().toString()).encoded().substring(0, 32);
+    FileHashCache c = new FileHashCache(root.cache().resolve("contexts").resolve(id + ".tsv"), root.tmp());
+    try (BufferedReader r = Files.newBufferedReader(c.file, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        String[] f = line.split("\t");
+        if (f.length == 7) {
+          c.entries.put(f[0], new Entry(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+              Long.parseLong(f[4]), Long.parseLong(f[5]), f[6]));
+        }
+      }
+    } catch (NoSuchFileException e) {
+      // first build of this directory
+    } catch (RuntimeException e) {
+      c.entries.clear(); // a damaged cache file only costs re-hashing
+    }
+    return c;
+  }
+
+  /**
+   * The sha256 (hex) of a regular file's content.
+   *
+   * @param rel the file's path relative to the directory (the cache's key)
+   * @param attrs its "unix:" attributes: dev, ino, size, lastModifiedTime, ctime
+   */
+  public String hash(String rel, Path path, Map<String, Object> attrs) throws IOException {
+    long dev = ((Number) attrs.get("dev")).longValue();
+    long ino = ((Number) attrs.get("ino")).longValue();
+    long size = ((Number) attrs.get("size")).longValue();
+    long mtime = ((java.nio.file.attribute.FileTime) attrs.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    long ctime = ((java.nio.file.attribute.FileTime) attrs.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    Entry e = entries.get(rel);
+    if (e != null && e.dev == dev && e.ino == ino && e.size == size && e.mtime == mtime && e.ctime == ctime) {
+      return e.hash;
+    }
+    MessageDigest md = Digest.newSha256();
+    byte[] buf = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(path)) {
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+    }
+    String hash = java.util.HexFormat.of().formatHex(md.digest());
+    entries.put(rel, new Entry(dev, ino, size, mtime, ctime, hash));
+    dirty = true;
+    return hash;
+  }
+
+  /** Saves what was learnt (atomically); a failure only costs re-hashing next time. */
+  @Override
+  public void close() throws IOException {
+    if (!dirty) {
+      return;
+    }
+    Files.createDirectories(file.getParent());
+    Path t = Files.createTempFile(tmp, "filehash-", ".tsv");
+    try {
+      try (BufferedWriter w = Files.newBufferedWriter(t, StandardCharsets.UTF_8)) {
+        for (Map.Entry<String, Entry> me : entries.entrySet()) {
+          if (me.getKey().indexOf('\t') >= 0 || me.getKey().indexOf('\n') >= 0) {
+            continue;
+          }
+          Entry e = me.getValue();
+          w.write(me.getKey() + "\t" + e.dev + "\t" + e.ino + "\t" + e.size + "\t" + e.mtime + "\t" + e.ctime + "\t" + e.hash + "\n");
+        }
+      }
+      Files.move(t, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(t);
+    }
+  }
+}
