@@ -26,6 +26,7 @@ import io.jbuild.graph.ExecOp;
 import io.jbuild.graph.ImageOp;
 import io.jbuild.graph.ImageTarget;
 import io.jbuild.graph.MkdirOp;
+import io.jbuild.graph.Op;
 import io.jbuild.graph.ScratchOp;
 import io.jbuild.graph.Vertex;
 import io.jbuild.oci.Descriptor;
@@ -223,14 +224,22 @@ public final class Solver implements AutoCloseable {
   }
 
   private Result execute(Vertex v, List<Result> in) throws Exception {
-    return switch (v.op()) {
-      case ScratchOp s -> Result.chain(v.digest(), List.of(), false);
-      case ContextOp c -> context(c);
-      case ImageOp i -> image(v, i);
-      case ExecOp e -> cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> run(v, e, dir));
-      case CopyOp c -> cachedStep(v, key(v, in.get(0), sourceKey(c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
-      case MkdirOp m -> cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> mkdir(m, dir));
-    };
+    // (pattern switches are not in Java 17 without preview: an instanceof chain instead)
+    Op op = v.op();
+    if (op instanceof ScratchOp) {
+      return Result.chain(v.digest(), List.of(), false);
+    } else if (op instanceof ContextOp c) {
+      return context(c);
+    } else if (op instanceof ImageOp i) {
+      return image(v, i);
+    } else if (op instanceof ExecOp e) {
+      return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> run(v, e, dir));
+    } else if (op instanceof CopyOp c) {
+      return cachedStep(v, key(v, in.get(0), sourceKey(c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
+    } else if (op instanceof MkdirOp m) {
+      return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> mkdir(m, dir));
+    }
+    throw new IllegalStateException("no executor for " + op.getClass().getSimpleName());
   }
 
   /**

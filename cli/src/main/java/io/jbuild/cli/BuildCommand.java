@@ -116,7 +116,7 @@ final class BuildCommand implements Callable<Integer> {
       err.println();
       err.println("ERROR: " + e.getMessage().replace("\n", System.lineSeparator()));
       return switch (e.kind()) {
-        case INVALID_INPUT -> e.getCause() instanceof IllegalArgumentException ? Main.USAGE : Main.BUILD_FAILED;
+        case INVALID_INPUT -> Main.USAGE;
         case CANCELLED -> Main.CANCELLED;
         default -> Main.BUILD_FAILED;
       };

@@ -25,15 +25,22 @@ final class PlainProgress implements BuildListener {
     if (quiet && !(e instanceof BuildEvent.StepFailed)) {
       return;
     }
-    switch (e) {
-      case BuildEvent.StepStarted s -> out.println("#" + s.step() + " " + s.name());
-      case BuildEvent.StepCached s -> out.println("#" + s.step() + " CACHED " + s.name());
-      case BuildEvent.StepLog l -> out.println("#" + l.step() + " " + seconds(l.timeNanos() - start) + " " + l.line());
-      case BuildEvent.StepFinished f -> out.println("#" + f.step() + " DONE " + seconds(f.durationNanos()) + "s");
-      case BuildEvent.StepFailed f -> out.println("#" + f.step() + " ERROR: " + f.message());
-      case BuildEvent.Warning w -> out.println("WARN: " + w.message() + (w.location() == null ? "" : " (" + w.location() + ")"));
-      case BuildEvent.Info i -> out.println("# " + i.message());
-      case BuildEvent.Exported x -> out.println("# exported to " + x.output());
+    if (e instanceof BuildEvent.StepStarted s) {
+      out.println("#" + s.step() + " " + s.name());
+    } else if (e instanceof BuildEvent.StepCached s) {
+      out.println("#" + s.step() + " CACHED " + s.name());
+    } else if (e instanceof BuildEvent.StepLog l) {
+      out.println("#" + l.step() + " " + seconds(l.timeNanos() - start) + " " + l.line());
+    } else if (e instanceof BuildEvent.StepFinished f) {
+      out.println("#" + f.step() + " DONE " + seconds(f.durationNanos()) + "s");
+    } else if (e instanceof BuildEvent.StepFailed f) {
+      out.println("#" + f.step() + " ERROR: " + f.message());
+    } else if (e instanceof BuildEvent.Warning w) {
+      out.println("WARN: " + w.message() + (w.location() == null ? "" : " (" + w.location() + ")"));
+    } else if (e instanceof BuildEvent.Info i) {
+      out.println("# " + i.message());
+    } else if (e instanceof BuildEvent.Exported x) {
+      out.println("# exported to " + x.output());
     }
   }
 

@@ -86,13 +86,16 @@ public class BuildMojo extends AbstractMojo {
       b.root(root.toPath());
     }
     b.listener(e -> {
-      switch (e) {
-        case BuildEvent.StepStarted s -> getLog().info("#" + s.step() + " " + s.name());
-        case BuildEvent.StepCached s -> getLog().info("#" + s.step() + " CACHED " + s.name());
-        case BuildEvent.StepLog l -> getLog().info("#" + l.step() + " " + l.line());
-        case BuildEvent.StepFailed f -> getLog().error("#" + f.step() + " " + f.message());
-        case BuildEvent.Warning w -> getLog().warn(w.message());
-        default -> { }
+      if (e instanceof BuildEvent.StepStarted s) {
+        getLog().info("#" + s.step() + " " + s.name());
+      } else if (e instanceof BuildEvent.StepCached s) {
+        getLog().info("#" + s.step() + " CACHED " + s.name());
+      } else if (e instanceof BuildEvent.StepLog l) {
+        getLog().info("#" + l.step() + " " + l.line());
+      } else if (e instanceof BuildEvent.StepFailed f) {
+        getLog().error("#" + f.step() + " " + f.message());
+      } else if (e instanceof BuildEvent.Warning w) {
+        getLog().warn(w.message());
       }
     });
     try {
