@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
+import io.jbuild.registry.testing.RegistryFixture;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that skopeo, umoci and podman accept.
  */
 class EndToEndIT {
-  private static RegistryUnderTest registry;
+  private static RegistryFixture registry;
   private static String base;
 
   @TempDir
@@ -34,7 +34,7 @@ class EndToEndIT {
   @BeforeAll
   static void startRegistryAndPushBusybox() throws Exception {
     Prerequisites.requireRoot();
-    registry = RegistryUnderTest.start(shared.resolve("registry"));
+    registry = RegistryFixture.plainHttp();
     base = registry.host() + "/library/busybox:latest";
     Path ctx = Files.createDirectories(shared.resolve("busybox-ctx"));
     BusyboxRootfs.create(ctx.resolve("rootfs"));

@@ -1,0 +1,118 @@
+package io.jbuild.builder.copy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbuild.cache.DockerIgnore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** COPY's file rules as BuildKit applies them. */
+class CopyFilesTest {
+  @TempDir
+  Path src;
+
+  @TempDir
+  Path dest;
+
+  @BeforeEach
+  void context() throws Exception {
+    Files.writeString(src.resolve("a.txt"), "a");
+    Files.writeString(src.resolve("b.txt"), "b");
+    Files.createDirectories(src.resolve("dir/sub"));
+    Files.writeString(src.resolve("dir/sub/c.txt"), "c");
+    Files.createSymbolicLink(src.resolve("dir/link"), Path.of("sub/c.txt"));
+    Files.setLastModifiedTime(src.resolve("a.txt"), FileTime.fromMillis(1_000_000_000_000L));
+  }
+
+  private CopyFiles copier(List<String> ignore) {
+    return new CopyFiles(src, dest, new CopyFiles.Owner(0, 0), null, DockerIgnore.matcher(ignore));
+  }
+
+  @Test
+  void copy_fileToNewName_createsThatFile() throws Exception {
+    copier(List.of()).copy(List.of("a.txt"), "/x/renamed");
+    assertEquals("a", Files.readString(dest.resolve("x/renamed")));
+    assertEquals(FileTime.fromMillis(1_000_000_000_000L), Files.getLastModifiedTime(dest.resolve("x/renamed")));
+  }
+
+  @Test
+  void copy_trailingSlash_meansIntoDirectory() throws Exception {
+    copier(List.of()).copy(List.of("a.txt"), "/x/");
+    assertEquals("a", Files.readString(dest.resolve("x/a.txt")));
+  }
+
+  @Test
+  void copy_directory_copiesItsContentsAndKeepsLinks() throws Exception {
+    copier(List.of()).copy(List.of("dir"), "/app");
+    assertEquals("c", Files.readString(dest.resolve("app/sub/c.txt")));
+    assertTrue(Files.isSymbolicLink(dest.resolve("app/link")));
+    assertEquals(Path.of("sub/c.txt"), Files.readSymbolicLink(dest.resolve("app/link")));
+    assertFalse(Files.exists(dest.resolve("app/dir")));
+  }
+
+  @Test
+  void copy_wildcard_matchesAndNeedsDirectoryDestination() throws Exception {
+    copier(List.of()).copy(List.of("*.txt"), "/w/");
+    assertEquals("a", Files.readString(dest.resolve("w/a.txt")));
+    assertEquals("b", Files.readString(dest.resolve("w/b.txt")));
+    CopyFiles.CopyException e = assertThrows(CopyFiles.CopyException.class,
+        () -> copier(List.of()).copy(List.of("a.txt", "b.txt"), "/file"));
+    assertTrue(e.getMessage().contains("must be a directory and end with a /"), e.getMessage());
+  }
+
+  @Test
+  void copy_missingSource_namesIt() {
+    CopyFiles.CopyException e = assertThrows(CopyFiles.CopyException.class,
+        () -> copier(List.of()).copy(List.of("nope.txt"), "/x"));
+    assertEquals("\"/nope.txt\": not found", e.getMessage());
+  }
+
+  @Test
+  void copy_ignoredFiles_areNeitherCopiedNorFound() throws Exception {
+    copier(List.of("*.txt", "dir/sub")).copy(List.of("."), "/all/");
+    assertFalse(Files.exists(dest.resolve("all/a.txt")));
+    assertFalse(Files.exists(dest.resolve("all/dir/sub")));
+    assertTrue(Files.isSymbolicLink(dest.resolve("all/dir/link")));
+    assertThrows(CopyFiles.CopyException.class, () -> copier(List.of("a.txt")).copy(List.of("a.txt"), "/x"));
+  }
+
+  @Test
+  void copy_destinationThroughSymlink_staysInsideRoot() throws Exception {
+    Files.createSymbolicLink(dest.resolve("escape"), Path.of("/tmp/../../"));
+    copier(List.of()).copy(List.of("a.txt"), "/escape/a.txt");
+    assertEquals("a", Files.readString(dest.resolve("a.txt")));
+  }
+
+  @Test
+  void copy_sourceEscapingContext_isCleanedToTheContext() throws Exception {
+    copier(List.of()).copy(List.of("../../a.txt"), "/x.txt");
+    assertEquals("a", Files.readString(dest.resolve("x.txt")));
+  }
+
+  @Test
+  void copy_withOwnerAndChmod_appliesThem() throws Exception {
+    new CopyFiles(src, dest, new CopyFiles.Owner(1000, 1001), ChmodSpec.parse("0640"), p -> false)
+        .copy(List.of("a.txt"), "/o/");
+    Path f = dest.resolve("o/a.txt");
+    assertEquals(1000, Files.getAttribute(f, "unix:uid"));
+    assertEquals(1001, Files.getAttribute(f, "unix:gid"));
+    assertEquals(0640, (Integer) Files.getAttribute(f, "unix:mode") & 07777);
+    assertEquals(1000, Files.getAttribute(dest.resolve("o"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void copy_hardlinks_stayLinked() throws Exception {
+    Files.createLink(src.resolve("hard"), src.resolve("b.txt"));
+    copier(List.of()).copy(List.of("."), "/h/");
+    assertEquals(Files.getAttribute(dest.resolve("h/hard"), "unix:ino"), Files.getAttribute(dest.resolve("h/b.txt"), "unix:ino"));
+  }
+}
