@@ -34,6 +34,7 @@ final class Suggest {
   static int distance(String a, String b) {
     int[] prev = new int[b.length() + 1];
     int[] cur = new int[b.length() + 1];
+    int[] prevPrev = new int[b.length() + 1];
     for (int j = 0; j <= b.length(); j++) {
       prev[j] = j;
     }
@@ -42,8 +43,14 @@ final class Suggest {
       for (int j = 1; j <= b.length(); j++) {
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
         cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+        // an adjacent transposition ("bulid") counts as one edit
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          cur[j] = Math.min(cur[j], prevPrev[j - 2] + 1);
+        }
       }
-      int[] t = prev;
+      int[] t = prevPrev;
+      prevPrev = prev;
       prev = cur;
       cur = t;
     }
