@@ -335,7 +335,9 @@ final class ShellLex {
               greedy = true;
               word = word.substring(1);
             }
-            return ch == '%' ? trimSuffix(word, value, greedy) : trimPrefix(word, value, greedy);
+            // an unset variable trims like an empty one
+            String v = value == null ? "" : value;
+            return ch == '%' ? trimSuffix(word, v, greedy) : trimPrefix(word, v, greedy);
           }
           default:
             throw new ShellException("unsupported modifier (" + chs + ") in substitution");

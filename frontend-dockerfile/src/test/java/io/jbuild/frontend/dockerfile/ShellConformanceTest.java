@@ -148,4 +148,11 @@ class ShellConformanceTest {
     assertEquals(List.of("'a b'", "c"), lex.processWords("'a b' c", Map.of()));
     assertEquals(none, lex.process("x", Map.of()).unmatched());
   }
+
+  /** Fuzzer finding: ${v#p} / ${v%p} on an unset variable threw a NullPointerException. */
+  @Test
+  void processWord_trimOnUnsetVariable_givesEmpty() throws Exception {
+    assertEquals("", new ShellLex('\\').processWord("${UNSET#x}", Map.of()));
+    assertEquals("", new ShellLex('\\').processWord("${UNSET%%x*}", Map.of()));
+  }
 }
