@@ -1,0 +1,24 @@
+package io.jbuild.frontend.dockerfile;
+
+import io.jbuild.graph.ImageResolver;
+import io.jbuild.oci.Platform;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * What {@link DockerfileFrontend#convert} needs.
+ *
+ * @param dockerfile the Dockerfile bytes
+ * @param fileName the name errors show ("Dockerfile")
+ * @param buildArgs {@code --build-arg}s; null means none
+ * @param target {@code --target}, null for the last stage
+ * @param targetPlatform the platform to build for; null means the host's
+ * @param buildPlatform the platform of the builder; null means the host's
+ * @param dockerignorePatterns the .dockerignore patterns, part of the context's identity
+ * @param resolver looks up FROM images
+ * @param warnings receives check findings that are not errors; may be null
+ */
+public record ConvertRequest(byte[] dockerfile, String fileName, Map<String, String> buildArgs,
+    String target, Platform targetPlatform, Platform buildPlatform,
+    List<String> dockerignorePatterns, ImageResolver resolver, Consumer<CheckFinding> warnings) {}
