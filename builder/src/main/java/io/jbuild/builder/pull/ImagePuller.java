@@ -1,0 +1,221 @@
+package io.jbuild.builder.pull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jbuild.cache.ContentStore;
+import io.jbuild.oci.Descriptor;
+import io.jbuild.oci.Digest;
+import io.jbuild.oci.ImageConfig;
+import io.jbuild.oci.ImageIndex;
+import io.jbuild.oci.ImageManifest;
+import io.jbuild.oci.ImageReference;
+import io.jbuild.oci.InvalidContentException;
+import io.jbuild.oci.Json;
+import io.jbuild.oci.MediaTypes;
+import io.jbuild.oci.Platform;
+import io.jbuild.registry.FetchedManifest;
+import io.jbuild.registry.RegistryAccess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+/**
+ * Pulls a base image into the content store: {@link #resolve} gets the index (if any), the
+ * platform's manifest and the config; {@link #fetchLayers} gets the layers. Every blob is written
+ * through {@link ContentStore.Writer}, so it lands only when its digest verifies, and a blob that
+ * is already there is not fetched again: a pull cut off half-way resumes where it stopped.
+ */
+public final class ImagePuller {
+  private final ContentStore store;
+  private final RegistryAccess registry;
+
+  public ImagePuller(ContentStore store, RegistryAccess registry) {
+    this.store = store;
+    this.registry = registry;
+  }
+
+  /**
+   * Resolves {@code ref} to the manifest for {@code platform} (through an OCI index or Docker
+   * manifest list when the reference names one) and stores the manifests and the config.
+   */
+  public PulledImage resolve(ImageReference ref, Platform platform) throws IOException {
+    Manifest top = manifest(ref, ref.digest());
+    Manifest chosen = top;
+    boolean fromIndex = false;
+    for (int depth = 0; MediaTypes.isIndex(chosen.mediaType); depth++) {
+      if (depth == 2) {
+        throw new InvalidContentException(ref + ": indexes nested deeper than two levels are not supported");
+      }
+      ImageIndex index = Json.read(chosen.bytes, ImageIndex.class, "image index of " + ref);
+      Descriptor entry = choose(ref, index, platform);
+      chosen = manifest(ref, entry.digest());
+      if (chosen.descriptor.size() != entry.size()) {
+        throw new InvalidContentException(ref + ": manifest " + entry.digest() + " has " + chosen.descriptor.size()
+            + " bytes, the index says " + entry.size());
+      }
+      fromIndex = true;
+    }
+    if (!MediaTypes.isManifest(chosen.mediaType)) {
+      throw new InvalidContentException(ref + ": unsupported manifest media type " + chosen.mediaType);
+    }
+    ImageManifest manifest = Json.read(chosen.bytes, ImageManifest.class, "image manifest of " + ref);
+    if (manifest.config() == null || manifest.layers() == null) {
+      throw new InvalidContentException(ref + ": manifest " + chosen.descriptor.digest() + " has no config or layers");
+    }
+    Descriptor configDesc = manifest.config();
+    if (!store.contains(configDesc.digest())) {
+      fetchBlob(ref, configDesc);
+    }
+    ImageConfig config = Json.read(store.read(configDesc.digest()), ImageConfig.class, "image config of " + ref);
+    if (!fromIndex && config.os() != null && config.architecture() != null
+        && !config.platform().matches(platform)) {
+      // BuildKit (containerd's platform matcher) refuses a single-platform image of another platform too
+      throw new PlatformMismatchException(ref + " is an image for " + config.platform() + ", not for " + platform
+          + " (it has no index with other platforms)");
+    }
+    Descriptor desc = chosen.descriptor.withPlatform(config.platform());
+    return new PulledImage(ref, desc, manifest, config);
+  }
+
+  /** The manifest or index by digest from the store, else from the registry (stored as its exact bytes). */
+  private Manifest manifest(ImageReference ref, Digest digest) throws IOException {
+    if (digest != null && store.contains(digest)) {
+      byte[] bytes = store.read(digest);
+      String mt = mediaTypeOf(bytes, ref);
+      return new Manifest(Descriptor.of(mt, digest, bytes.length), mt, bytes);
+    }
+    FetchedManifest f = registry.fetchManifest(digest == null ? ref : ref.withDigest(digest));
+    if (digest != null && !digest.equals(f.digest())) {
+      throw new InvalidContentException(ref + ": manifest " + digest + " arrived with digest " + f.digest());
+    }
+    Digest stored;
+    try (ContentStore.Writer w = store.writer()) {
+      w.write(f.bytes());
+      stored = w.commit(f.digest());
+    }
+    return new Manifest(Descriptor.of(f.mediaType(), stored, f.bytes().length), f.mediaType(), f.bytes());
+  }
+
+  private record Manifest(Descriptor descriptor, String mediaType, byte[] bytes) {}
+
+  private static String mediaTypeOf(byte[] bytes, ImageReference ref) {
+    JsonNode n = Json.read(bytes, JsonNode.class, "manifest of " + ref);
+    String mt = n.path("mediaType").asText("");
+    if (!mt.isEmpty()) {
+      return mt;
+    }
+    return n.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+  }
+
+  /**
+   * The index entry for {@code wanted}: an exact variant match first, then any compatible entry
+   * (image-index.md; attestation manifests, platform unknown/unknown, are never chosen).
+   */
+  static Descriptor choose(ImageReference ref, ImageIndex index, Platform wanted) throws PlatformMismatchException {
+    List<Descriptor> candidates = new ArrayList<>();
+    List<String> available = new ArrayList<>();
+    for (Descriptor d : index.manifests() == null ? List.<Descriptor>of() : index.manifests()) {
+      Platform p = d.platform();
+      boolean attestation = d.annotations() != null
+          && "attestation-manifest".equals(d.annotations().get("vnd.docker.reference.type"));
+      if (p == null || attestation || "unknown".equals(p.os())) {
+        continue;
+      }
+      available.add(p.toString());
+      if (p.matches(wanted)) {
+        candidates.add(d);
+      }
+    }
+    for (Descriptor d : candidates) {
+      if (java.util.Objects.equals(d.platform().variant(), wanted.variant())) {
+        return d;
+      }
+    }
+    if (!candidates.isEmpty()) {
+      return candidates.get(0);
+    }
+    throw new PlatformMismatchException("no manifest for platform " + wanted + " in " + ref
+        + "; the image has " + (available.isEmpty() ? "no platform entries" : String.join(", ", available)));
+  }
+
+  /**
+   * Makes sure every layer of {@code manifest} is in the content store: missing ones are fetched
+   * in parallel (RegistryConfig.parallelism at once), each verified before it lands.
+   */
+  public void fetchLayers(ImageReference ref, ImageManifest manifest) throws IOException {
+    Map<Digest, Descriptor> missing = new LinkedHashMap<>();
+    for (Descriptor layer : manifest.layers()) {
+      if (!store.contains(layer.digest())) {
+        missing.putIfAbsent(layer.digest(), layer);
+      }
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    int threads = Math.min(missing.size(), registry.config().parallelism());
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "jbuild-pull-" + ref.repository());
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> futures = missing.values().stream()
+          .map(layer -> pool.submit(() -> {
+            fetchBlob(ref, layer);
+            return null;
+          }))
+          .collect(Collectors.toList());
+      awaitAll(futures);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void fetchBlob(ImageReference ref, Descriptor blob) throws IOException {
+    try (ContentStore.Writer w = store.writer()) {
+      registry.fetchBlob(ref, blob, w);
+      w.commit(blob.digest());
+    }
+  }
+
+  static void awaitAll(List<Future<?>> futures) throws IOException {
+    // Every transfer runs to its end even when one fails: what did arrive is verified and stored,
+    // so the next attempt fetches only what is still missing. Then the first failure is thrown.
+    Throwable first = null;
+    for (Future<?> f : futures) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        futures.forEach(x -> x.cancel(true));
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while pulling");
+      } catch (ExecutionException e) {
+        if (first == null) {
+          first = e.getCause();
+        } else if (first != e.getCause()) {
+          first.addSuppressed(e.getCause());
+        }
+      }
+    }
+    if (first instanceof IOException io) {
+      throw io;
+    }
+    if (first instanceof RuntimeException re) {
+      throw re;
+    }
+    if (first instanceof Error err) {
+      throw err;
+    }
+    if (first != null) {
+      throw new UncheckedIOException(new IOException(first));
+    }
+  }
+
+}
