@@ -1,0 +1,81 @@
+package io.jbuild.builder.run;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** Starts a runtime process and streams its stdout and stderr line by line as they come. */
+final class ProcessRunner {
+  /** What to do when the caller is interrupted, before the process itself is killed. */
+  interface Killer {
+    void kill() throws IOException, InterruptedException;
+  }
+
+  private ProcessRunner() {}
+
+  static int run(List<String> command, java.util.Map<String, String> env, Consumer<String> stdout,
+      Consumer<String> stderr, Killer killer) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Process process = pb.start();
+    Thread out = pump(process.getInputStream(), stdout, "stdout");
+    Thread err = pump(process.getErrorStream(), stderr, "stderr");
+    try {
+      int exit = process.waitFor();
+      out.join();
+      err.join();
+      return exit;
+    } catch (InterruptedException e) {
+      try {
+        killer.kill();
+      } catch (IOException | InterruptedException | RuntimeException ignored) {
+        // killing the process below is what matters now
+      } finally {
+        process.destroyForcibly();
+        // wait without being interruptible again: the runtime must be gone before cleanup
+        boolean interrupted = false;
+        while (true) {
+          try {
+            process.waitFor(30, TimeUnit.SECONDS);
+            break;
+          } catch (InterruptedException again) {
+            interrupted = true;
+          }
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static Thread pump(InputStream in, Consumer<String> sink, String what) {
+    Thread t = new Thread(() -> {
+      var decoder = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE)
+          .onUnmappableCharacter(CodingErrorAction.REPLACE);
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, decoder))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          if (sink != null) {
+            sink.accept(line);
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone (killed); nothing more to read
+      }
+    }, "jbuild-run-" + what);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+}
