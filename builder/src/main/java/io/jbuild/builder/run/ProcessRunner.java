@@ -35,20 +35,29 @@ final class ProcessRunner {
       err.join();
       return exit;
     } catch (InterruptedException e) {
+      // the container's processes, taken before anything dies and is re-parented
+      List<ProcessHandle> tree = process.descendants().toList();
       try {
         killer.kill();
       } catch (IOException | InterruptedException | RuntimeException ignored) {
         // killing the process below is what matters now
       } finally {
         process.destroyForcibly();
+        tree.forEach(ProcessHandle::destroyForcibly);
         // wait without being interruptible again: the runtime must be gone before cleanup
         boolean interrupted = false;
         while (true) {
           try {
             process.waitFor(30, TimeUnit.SECONDS);
+            for (ProcessHandle h : tree) {
+              h.onExit().get(30, TimeUnit.SECONDS);
+            }
             break;
           } catch (InterruptedException again) {
             interrupted = true;
+          } catch (java.util.concurrent.ExecutionException
+              | java.util.concurrent.TimeoutException ignored) {
+            break;
           }
         }
         if (interrupted) {

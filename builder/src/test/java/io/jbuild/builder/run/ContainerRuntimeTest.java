@@ -223,4 +223,41 @@ class ContainerRuntimeTest {
     assertEquals(0, rt.run(spec).exitCode(), () -> "stderr: " + err);
     assertEquals(List.of("/app/src"), out);
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"runc", "crun", "unshare"})
+  void run_interrupted_killsContainerAndLeavesNoState(String name) throws Exception {
+    ContainerRuntime rt = runtime(name);
+    mountRootfs(List.of(lower));
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+    Path workDir = Files.createDirectories(tmp.resolve("exec-int"));
+    ExecSpec spec = new ExecSpec("jbuild-int-" + UUID.randomUUID(), merged,
+        List.of("/bin/sh", "-c", "echo started; exec sleep 987654"), List.of("PATH=/bin"), "/",
+        0, 0, List.of(), "h", "default", workDir, line -> started.countDown(), err::add);
+    java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+    Thread runner = new Thread(() -> {
+      try {
+        rt.run(spec);
+        outcome.complete(null);
+      } catch (Throwable t) {
+        outcome.complete(t);
+      }
+    });
+    runner.start();
+    assertTrue(started.await(60, java.util.concurrent.TimeUnit.SECONDS), () -> "stderr: " + err);
+    List<ProcessHandle> sleepers = ProcessHandle.allProcesses()
+        .filter(h -> h.info().commandLine().orElse("").contains("987654")).toList();
+    assertFalse(sleepers.isEmpty(), "the step's process is running");
+
+    runner.interrupt();
+
+    assertTrue(outcome.get(60, java.util.concurrent.TimeUnit.SECONDS)
+        instanceof InterruptedException);
+    for (ProcessHandle h : sleepers) {
+      h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    try (Stream<Path> state = Files.list(tmp.resolve("state").resolve(name))) {
+      assertEquals(List.of(), state.toList(), "runtime state left behind");
+    }
+  }
 }
