@@ -18,7 +18,28 @@ final class ProcessRunner {
     void kill() throws IOException, InterruptedException;
   }
 
+  /** Runtime processes still running, killed by a shutdown hook if the JVM exits (Ctrl-C). */
+  private static final java.util.Map<Process, Killer> RUNNING =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(ProcessRunner::killAll, "jbuild-kill-steps"));
+  }
+
   private ProcessRunner() {}
+
+  private static void killAll() {
+    RUNNING.forEach((process, killer) -> {
+      List<ProcessHandle> tree = process.descendants().toList();
+      try {
+        killer.kill();
+      } catch (IOException | InterruptedException | RuntimeException ignored) {
+        // best effort while the JVM exits
+      }
+      process.destroyForcibly();
+      tree.forEach(ProcessHandle::destroyForcibly);
+    });
+  }
 
   static int run(List<String> command, java.util.Map<String, String> env, Consumer<String> stdout,
       Consumer<String> stderr, Killer killer) throws IOException, InterruptedException {
@@ -27,6 +48,16 @@ final class ProcessRunner {
     pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process process = pb.start();
+    RUNNING.put(process, killer);
+    try {
+      return waitFor(process, stdout, stderr, killer);
+    } finally {
+      RUNNING.remove(process);
+    }
+  }
+
+  private static int waitFor(Process process, Consumer<String> stdout, Consumer<String> stderr,
+      Killer killer) throws InterruptedException {
     Thread out = pump(process.getInputStream(), stdout, "stdout");
     Thread err = pump(process.getErrorStream(), stderr, "stderr");
     try {
