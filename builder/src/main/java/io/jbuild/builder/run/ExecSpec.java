@@ -1,0 +1,68 @@
+package io.jbuild.builder.run;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One process to run in a container.
+ *
+ * @param id unique per run (a container id; characters outside [A-Za-z0-9_.+-] are replaced)
+ * @param rootfs the mounted, writable root filesystem
+ * @param env exactly the process environment, "KEY=value" entries; nothing comes from the host
+ * @param cwd absolute; created (root, 0755) if missing, like Docker does
+ * @param network "default" and "host" share the host's network namespace (jbuild has no bridge
+ *     network; sharing it is how a default RUN reaches the outside), "none" gets an empty one
+ * @param workDir scratch dir for the bundle, /etc/hosts and /etc/resolv.conf; the caller removes it
+ * @param stdout called with each line of standard output as it comes
+ * @param stderr called with each line of standard error as it comes
+ */
+public record ExecSpec(
+    String id,
+    Path rootfs,
+    List<String> args,
+    List<String> env,
+    String cwd,
+    int uid,
+    int gid,
+    List<Integer> additionalGids,
+    String hostname,
+    String network,
+    Path workDir,
+    Consumer<String> stdout,
+    Consumer<String> stderr) {
+
+  public ExecSpec {
+    args = List.copyOf(args);
+    env = List.copyOf(env);
+    additionalGids = List.copyOf(additionalGids);
+    if (args.isEmpty()) {
+      throw new IllegalArgumentException("no command to run");
+    }
+    for (String e : env) {
+      if (e.indexOf('=') <= 0) {
+        throw new IllegalArgumentException("environment entry is not KEY=value: " + e);
+      }
+    }
+    if (cwd == null || cwd.isEmpty()) {
+      cwd = "/";
+    }
+    if (!cwd.startsWith("/")) {
+      throw new IllegalArgumentException("working directory must be absolute: " + cwd);
+    }
+    if (network == null || network.isEmpty()) {
+      network = "default";
+    }
+    if (!List.of("default", "none", "host").contains(network)) {
+      throw new IllegalArgumentException("unknown network mode " + network
+          + " (expected default, none or host)");
+    }
+    if (hostname == null || hostname.isEmpty()) {
+      hostname = "jbuild";
+    }
+  }
+
+  boolean isolatedNetwork() {
+    return network.equals("none");
+  }
+}

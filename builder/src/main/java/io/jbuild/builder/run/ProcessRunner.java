@@ -1,0 +1,121 @@
+package io.jbuild.builder.run;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** Starts a runtime process and streams its stdout and stderr line by line as they come. */
+final class ProcessRunner {
+  /** What to do when the caller is interrupted, before the process itself is killed. */
+  interface Killer {
+    void kill() throws IOException, InterruptedException;
+  }
+
+  /** Runtime processes still running, killed by a shutdown hook if the JVM exits (Ctrl-C). */
+  private static final java.util.Map<Process, Killer> RUNNING =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(ProcessRunner::killAll, "jbuild-kill-steps"));
+  }
+
+  private ProcessRunner() {}
+
+  private static void killAll() {
+    RUNNING.forEach((process, killer) -> {
+      List<ProcessHandle> tree = process.descendants().toList();
+      try {
+        killer.kill();
+      } catch (IOException | InterruptedException | RuntimeException ignored) {
+        // best effort while the JVM exits
+      }
+      process.destroyForcibly();
+      tree.forEach(ProcessHandle::destroyForcibly);
+    });
+  }
+
+  static int run(List<String> command, java.util.Map<String, String> env, Consumer<String> stdout,
+      Consumer<String> stderr, Killer killer) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Process process = pb.start();
+    RUNNING.put(process, killer);
+    try {
+      return waitFor(process, stdout, stderr, killer);
+    } finally {
+      RUNNING.remove(process);
+    }
+  }
+
+  private static int waitFor(Process process, Consumer<String> stdout, Consumer<String> stderr,
+      Killer killer) throws InterruptedException {
+    Thread out = pump(process.getInputStream(), stdout, "stdout");
+    Thread err = pump(process.getErrorStream(), stderr, "stderr");
+    try {
+      int exit = process.waitFor();
+      out.join();
+      err.join();
+      return exit;
+    } catch (InterruptedException e) {
+      // the container's processes, taken before anything dies and is re-parented
+      List<ProcessHandle> tree = process.descendants().toList();
+      try {
+        killer.kill();
+      } catch (IOException | InterruptedException | RuntimeException ignored) {
+        // killing the process below is what matters now
+      } finally {
+        process.destroyForcibly();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        // wait without being interruptible again: the runtime must be gone before cleanup
+        boolean interrupted = false;
+        while (true) {
+          try {
+            process.waitFor(30, TimeUnit.SECONDS);
+            for (ProcessHandle h : tree) {
+              h.onExit().get(30, TimeUnit.SECONDS);
+            }
+            break;
+          } catch (InterruptedException again) {
+            interrupted = true;
+          } catch (java.util.concurrent.ExecutionException
+              | java.util.concurrent.TimeoutException ignored) {
+            break;
+          }
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static Thread pump(InputStream in, Consumer<String> sink, String what) {
+    Thread t = new Thread(() -> {
+      var decoder = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE)
+          .onUnmappableCharacter(CodingErrorAction.REPLACE);
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, decoder))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          if (sink != null) {
+            sink.accept(line);
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone (killed); nothing more to read
+      }
+    }, "jbuild-run-" + what);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+}

@@ -1,0 +1,96 @@
+package io.jbuild.builder.mount;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbuild.builder.sys.LibC;
+import io.jbuild.builder.sys.TestSupport;
+import io.jbuild.oci.Digest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OverlayMountTest {
+  @TempDir Path tmp;
+  private Path upper;
+  private Path work;
+  private Path target;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    TestSupport.requireRoot();
+    TestSupport.require(Files.readString(Path.of("/proc/filesystems")).contains("overlay"),
+        "overlayfs (modprobe overlay)");
+    upper = Files.createDirectories(tmp.resolve("upper"));
+    work = Files.createDirectories(tmp.resolve("work"));
+    target = Files.createDirectories(tmp.resolve("merged"));
+  }
+
+  private static boolean isMounted(Path p) throws Exception {
+    return Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + p + " ");
+  }
+
+  @Test
+  void mount_manyLowersBeyondOnePage_stacksThemTopFirst() throws Exception {
+    List<Path> lowers = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      // snapshot-like names: 150 * ~110 characters is far more than a page of mount options
+      Path dir = Files.createDirectories(tmp.resolve("snapshots")
+          .resolve(Digest.sha256("layer" + i).encoded()).resolve("fs"));
+      Files.writeString(dir.resolve("file" + i), "x");
+      Files.writeString(dir.resolve("same"), "layer" + i);
+      lowers.add(dir);
+    }
+
+    try (OverlayMount m = OverlayMount.mount(lowers, upper, work, target)) {
+      assertTrue(isMounted(target));
+      assertEquals("layer0", Files.readString(m.target().resolve("same")), "first is on top");
+      for (int i = 0; i < 150; i++) {
+        assertTrue(Files.exists(target.resolve("file" + i)), "file" + i);
+      }
+    }
+    assertFalse(isMounted(target));
+  }
+
+  @Test
+  void mount_noLowers_showsOnlyMountPointStubs() throws Exception {
+    try (OverlayMount m = OverlayMount.mount(List.of(), upper, work, target);
+        Stream<Path> top = Files.list(m.target())) {
+      assertEquals(List.of("dev", "etc", "proc", "sys"),
+          top.map(p -> p.getFileName().toString()).sorted().toList());
+      Files.writeString(m.target().resolve("new"), "n");
+    }
+    try (Stream<Path> left = Files.list(upper)) {
+      assertEquals(List.of(upper.resolve("new")), left.toList(), "writes land in the upper dir");
+    }
+  }
+
+  @Test
+  void mount_chownOfLowerFile_copiesDataUp() throws Exception {
+    // metacopy=off: the upper dir must hold the data, not just the new owner
+    Path lower = Files.createDirectories(tmp.resolve("lower"));
+    Files.writeString(lower.resolve("f"), "content");
+
+    try (OverlayMount m = OverlayMount.mount(List.of(lower), upper, work, target)) {
+      LibC.lchown(m.target().resolve("f"), 5, 5);
+    }
+
+    assertEquals("content", Files.readString(upper.resolve("f")));
+  }
+
+  @Test
+  void close_afterMountIsGone_doesNotThrow() throws Exception {
+    OverlayMount m = OverlayMount.mount(List.of(), upper, work, target);
+    LibC.umount2(target, 0);
+
+    assertDoesNotThrow(m::close);
+    assertDoesNotThrow(m::close);
+  }
+}
