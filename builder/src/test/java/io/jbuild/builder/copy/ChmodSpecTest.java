@@ -18,7 +18,7 @@ class ChmodSpecTest {
     "a+rwX, 600, false, 666",
     "a+rwX, 700, false, 777",
     "a+X, 600, true, 711",
-    "u=rwx,go=rx, 0, false, 755",
+    "'u=rwx,go=rx', 0, false, 755",
     "+x, 644, false, 755",
   })
   void apply_matchesChmod(String spec, String mode, boolean dir, String expected) {
