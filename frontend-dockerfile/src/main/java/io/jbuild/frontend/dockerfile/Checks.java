@@ -80,12 +80,16 @@ final class Checks {
 
   static List<CheckFinding> run(Source src, Map<String, String> buildArgs)
       throws DockerfileException {
+    return run(src, Instructions.parse(src), buildArgs);
+  }
+
+  static List<CheckFinding> run(Source src, Instructions.Parsed parsed,
+      Map<String, String> buildArgs) {
     Sink sink = new Sink(src);
     for (LineParser.Warning w : src.parsed().warnings()) {
       sink.add(w.rule(), "Empty continuation line", w.line(), 1);
     }
     consistentCasing(src, sink);
-    Instructions.Parsed parsed = Instructions.parse(src);
     Set<String> metaNames = new HashSet<>(BUILTIN);
     Map<String, String> metaDefaults = new HashMap<>();
     for (Instructions.Arg a : parsed.metaArgs()) {

@@ -115,7 +115,7 @@ final class Converter {
 
   ImageTarget convert() throws DockerfileException {
     parsed = Instructions.parse(src);
-    for (CheckFinding f : Checks.run(src, buildArgs)) {
+    for (CheckFinding f : Checks.run(src, parsed, buildArgs)) {
       if (f.error()) {
         throw src.error(f.line(), f.column(), f.rule() + ": " + f.message(),
             "see " + f.url());

@@ -15,7 +15,16 @@ public final class DockerfileFrontend {
   /** Parses + converts the target stage into the build graph. */
   public static ImageTarget convert(ConvertRequest request) throws DockerfileException {
     Source src = Source.parse(request.dockerfile(), request.fileName());
-    return new Converter(src, request).convert();
+    try {
+      return new Converter(src, request).convert();
+    } catch (RuntimeException e) {
+      // a bug of ours must still not reach the user as a stack trace (DESIGN.md, errors)
+      DockerfileException d = new DockerfileException(src.fileName(), 0, 0,
+          "internal error converting the Dockerfile: " + e, null,
+          "please report this with the Dockerfile");
+      d.initCause(e);
+      throw d;
+    }
   }
 
   /** BuildKit's parser debug dump (the {@code result} format), for {@code jbuild debug ast}. */

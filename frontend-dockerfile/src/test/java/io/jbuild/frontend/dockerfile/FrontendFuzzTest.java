@@ -21,7 +21,7 @@ class FrontendFuzzTest {
       "# check=error=true\n", "${A:-b}", "${A#*}", "${A//x/y}", "$A", "'q'", "\"q\"", "[\"a\"]",
       "scratch", "busybox", "\n", " ", "=", "0", "/"};
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "20s")
   void frontend_anyInput_onlyDockerfileExceptionEscapes(FuzzedDataProvider data) {
     StringBuilder df = new StringBuilder();
     int n = data.consumeInt(0, 40);
