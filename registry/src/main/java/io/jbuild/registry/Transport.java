@@ -24,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 
 /**
  * HTTP for the OCI distribution API: one endpoint per registry host (scheme found by a ping of
@@ -167,33 +166,28 @@ final class Transport {
             }
             base = candidate;
             return candidate;
-          } catch (SSLHandshakeException e) {
-            if (scheme.equals("https") && schemes.size() > 1 && isPlainHttpAnswer(e)) {
-              last = e;
-              continue;
-            }
-            throw new RegistryException(registry, null, 0, null,
-                "TLS handshake failed: " + e.getMessage() + " (add the registry's CA with JBUILD_REGISTRY_CA,"
-                    + " or name it insecure if it is yours)", false, e);
+          } catch (RegistryException e) {
+            throw e; // an HTTP answer: this scheme is right, the registry is not well
           } catch (SSLException e) {
+            if (isCertificateProblem(e)) {
+              throw new RegistryException(registry, null, 0, null,
+                  "TLS certificate not trusted: " + e.getMessage() + " (add the registry's CA with"
+                      + " JBUILD_REGISTRY_CA, or name it insecure if it is yours)", false, e);
+            }
+            // not TLS on the other side (a plain-HTTP registry), or the handshake was cut off
             last = e;
           } catch (IOException e) {
             last = e;
-            if (!(e instanceof ConnectException) && !(e instanceof HttpTimeoutException)) {
-              continue;
+            if (e instanceof ConnectException || e instanceof HttpTimeoutException) {
+              // a refused or silent port answers neither scheme: no need to try the next
+              throw e;
             }
-            // a refused or silent port answers neither scheme: no need to try the next
-            throw e;
           }
         }
         throw last;
       }
     }
 
-    private boolean isPlainHttpAnswer(SSLHandshakeException e) {
-      String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-      return m.contains("unrecognized") || m.contains("plaintext") || m.contains("remote host terminated");
-    }
 
     /** Which credential source is in play, for error messages; null if the registry never asked. */
     String credentialSource() {
@@ -494,7 +488,25 @@ final class Transport {
     if (e instanceof InterruptedIOException && !(e instanceof HttpTimeoutException)) {
       return false;
     }
-    return !(e instanceof SSLHandshakeException) && !(e instanceof NotRetryable);
+    return !isCertificateProblem(e) && !(e instanceof NotRetryable);
+  }
+
+  /** A certificate the client does not trust: retrying cannot help (unlike a cut-off handshake). */
+  static boolean isCertificateProblem(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertificateException
+          || t instanceof java.security.cert.CertPathValidatorException) {
+        return true;
+      }
+      String m = String.valueOf(t.getMessage());
+      if (m.contains("PKIX") || m.contains("No subject alternative") || m.contains("No name matching")) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   private IOException giveUp(Endpoint ep, String repository, String what, IOException e, int attempts, long start) {
