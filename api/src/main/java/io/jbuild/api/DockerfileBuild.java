@@ -179,56 +179,107 @@ public final class DockerfileBuild {
     }
   }
 
-  public BuildResult build() throws BuildException {
-    long t0 = System.nanoTime();
+  /**
+   * The build graph the Dockerfile converts to, as JSON (for {@code jbuild debug graph}): every
+   * vertex once, inputs before the vertices that use them, with its digest, op and location.
+   * Base images are resolved (local store, then registry) but nothing is built.
+   */
+  public String graphJson() throws BuildException {
+    byte[] text = readDockerfile();
+    StorageRoot store = openRoot();
+    ImagePuller puller = new ImagePuller(store.content(), new RegistryAccess(RegistryConfig.defaults()));
+    ImageTarget t = convert(text, dockerfileName(), store, new ImageStore(store), puller);
+    List<Map<String, Object>> vertices = new ArrayList<>();
+    java.util.Set<Vertex> seen = new java.util.HashSet<>();
+    java.util.ArrayDeque<Vertex> todo = new java.util.ArrayDeque<>();
+    List<Vertex> order = new ArrayList<>();
+    todo.push(t.root());
+    // iterative post-order: inputs first
+    java.util.Map<Vertex, Boolean> expanded = new java.util.HashMap<>();
+    while (!todo.isEmpty()) {
+      Vertex v = todo.peek();
+      if (seen.contains(v)) {
+        todo.pop();
+        continue;
+      }
+      if (expanded.putIfAbsent(v, Boolean.TRUE) == null) {
+        for (Vertex in : v.inputs()) {
+          if (!seen.contains(in)) {
+            todo.push(in);
+          }
+        }
+        continue;
+      }
+      todo.pop();
+      seen.add(v);
+      order.add(v);
+    }
+    for (Vertex v : order) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("digest", v.digest().toString());
+      m.put("name", v.name());
+      m.put("type", v.op().getClass().getSimpleName());
+      m.put("op", v.op());
+      m.put("inputs", v.inputs().stream().map(i -> i.digest().toString()).toList());
+      if (v.location() != null) {
+        m.put("location", v.location().toString());
+      }
+      vertices.add(m);
+    }
+    Map<String, Object> graph = new LinkedHashMap<>();
+    graph.put("target", t.stageName());
+    graph.put("root", t.root().digest().toString());
+    graph.put("vertices", vertices);
+    graph.put("config", t.config());
+    try {
+      return io.jbuild.oci.Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(graph);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, "cannot write the graph: " + e.getMessage(), e);
+    }
+  }
+
+  private byte[] readDockerfile() throws BuildException {
     if (!Files.isDirectory(context)) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT,
           "context directory \"" + context + "\" does not exist or is not a directory", null);
     }
-    Path dockerfilePath = dockerfile != null ? dockerfile : context.resolve("Dockerfile");
-    byte[] text = dockerfileContent;
-    if (text == null) {
-      try {
-        text = Files.readAllBytes(dockerfilePath);
-      } catch (NoSuchFileException e) {
-        throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile: "
-            + dockerfilePath + " does not exist (use -f to name another file)", e);
-      } catch (IOException e) {
-        throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile "
-            + dockerfilePath + ": " + e.getMessage(), e);
-      }
+    if (dockerfileContent != null) {
+      return dockerfileContent;
     }
-    String fileName = dockerfileContent != null ? "Dockerfile" : dockerfilePath.getFileName().toString();
-    List<ImageReference> refs = new ArrayList<>();
-    for (String t : tags) {
-      try {
-        refs.add(ImageReference.parse(t));
-      } catch (InvalidContentException e) {
-        throw new BuildException(BuildException.Kind.INVALID_INPUT, "invalid tag (-t): " + e.getMessage(), e);
-      }
-    }
-    List<Output> outs = new ArrayList<>(outputs);
-    if (outs.isEmpty()) {
-      outs.add(Output.IMAGE);
-    }
-    if ((push || outs.stream().anyMatch(o -> o.type().equals("registry"))) && refs.isEmpty()) {
-      throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
-    }
-
-    StorageRoot store;
+    Path dockerfilePath = dockerfilePath();
     try {
-      store = StorageRoot.open(root);
+      return Files.readAllBytes(dockerfilePath);
+    } catch (NoSuchFileException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile: "
+          + dockerfilePath + " does not exist (use -f to name another file)", e);
+    } catch (IOException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile "
+          + dockerfilePath + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Path dockerfilePath() {
+    return dockerfile != null ? dockerfile : context.resolve("Dockerfile");
+  }
+
+  private String dockerfileName() {
+    return dockerfileContent != null ? "Dockerfile" : dockerfilePath().getFileName().toString();
+  }
+
+  private StorageRoot openRoot() throws BuildException {
+    try {
+      return StorageRoot.open(root);
     } catch (UncheckedIOException e) {
       throw new BuildException(BuildException.Kind.ENVIRONMENT, e.getMessage(), e);
     }
-    RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
-    ImagePuller puller = new ImagePuller(store.content(), registry);
-    ImageStore images = new ImageStore(store);
-    Events events = new Events(listener, text);
+  }
 
+  /** Dockerfile to graph: .dockerignore read, base images resolved per --pull, --label applied. */
+  private ImageTarget convert(byte[] text, String fileName, StorageRoot store, ImageStore images, ImagePuller puller)
+      throws BuildException {
     ImageTarget imageTarget;
     try {
-      List<String> ignore = DockerIgnore.read(context, dockerfileContent != null ? null : dockerfilePath);
+      List<String> ignore = DockerIgnore.read(context, dockerfileContent != null ? null : dockerfilePath());
       ConvertRequest request = new ConvertRequest(text, fileName, Map.copyOf(buildArgs), target, platform,
           Platform.host(), ignore, new BaseImageResolver(images, store.content(), puller, pull),
           f -> listener.onEvent(new BuildEvent.Warning(System.nanoTime(), f.rule() + ": " + f.message(),
@@ -246,6 +297,36 @@ public final class DockerfileBuild {
       imageTarget = new ImageTarget(imageTarget.root(), imageTarget.config().withConfig(c.withLabels(merged)),
           imageTarget.stageName(), imageTarget.unusedBuildArgs());
     }
+    return imageTarget;
+  }
+
+  public BuildResult build() throws BuildException {
+    long t0 = System.nanoTime();
+    byte[] text = readDockerfile();
+    String fileName = dockerfileName();
+    List<ImageReference> refs = new ArrayList<>();
+    for (String t : tags) {
+      try {
+        refs.add(ImageReference.parse(t));
+      } catch (InvalidContentException e) {
+        throw new BuildException(BuildException.Kind.INVALID_INPUT, "invalid tag (-t): " + e.getMessage(), e);
+      }
+    }
+    List<Output> outs = new ArrayList<>(outputs);
+    if (outs.isEmpty()) {
+      outs.add(Output.IMAGE);
+    }
+    if ((push || outs.stream().anyMatch(o -> o.type().equals("registry"))) && refs.isEmpty()) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
+    }
+
+    StorageRoot store = openRoot();
+    RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
+    ImagePuller puller = new ImagePuller(store.content(), registry);
+    ImageStore images = new ImageStore(store);
+    Events events = new Events(listener, text);
+
+    ImageTarget imageTarget = convert(text, fileName, store, images, puller);
 
     Long epoch = sourceDateEpoch;
     if (epoch == null && buildArgs.containsKey("SOURCE_DATE_EPOCH")) {

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
         "  jbuild build -f docker/Dockerfile --build-arg VERSION=1.2 --target runtime -t app .",
         "  jbuild build -o type=oci,dest=app.tar -t app:1.0 .",
         "  jbuild build --runtime unshare -q ."})
-final class BuildCommand implements Callable<Integer> {
+class BuildCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -80,12 +80,29 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--iidfile", paramLabel = "FILE", description = "write the image id to FILE")
   Path iidfile;
 
+  @Option(names = "--check", description = "run the build checks instead of building (same as --call=check)")
+  boolean check;
+
+  @Option(names = "--call", paramLabel = "build|check|outline|targets",
+      description = "what to do with the Dockerfile: build it (default), check it, outline the target's args, list the targets")
+  String call = "build";
+
   @Mixin
   RootOption root;
 
   @Override
   public Integer call() throws IOException {
     PrintStream err = System.err;
+    String what = check ? "check" : call;
+    if (!"build".equalsIgnoreCase(what)) {
+      Path df = file != null && !file.equals("-") ? Path.of(file) : context.resolve("Dockerfile");
+      try {
+        return CallCommands.run(what, df, target, parseBuildArgs(), System.out);
+      } catch (IllegalArgumentException e) {
+        err.println("error: " + e.getMessage());
+        return Main.USAGE;
+      }
+    }
     DockerfileBuild build;
     try {
       build = configure();
@@ -129,14 +146,9 @@ final class BuildCommand implements Callable<Integer> {
     }
   }
 
-  private DockerfileBuild configure() throws IOException {
-    DockerfileBuild b = DockerfileBuild.context(context).root(root.get()).runtime(runtime);
-    if ("-".equals(file)) {
-      b.dockerfileContent(System.in.readAllBytes());
-    } else if (file != null) {
-      b.dockerfile(Path.of(file));
-    }
-    tags.forEach(b::tag);
+  /** --build-arg KEY=VALUE, or KEY alone taking $KEY (skipped when unset, like docker). */
+  private java.util.Map<String, String> parseBuildArgs() {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
     for (String a : buildArgs) {
       int eq = a.indexOf('=');
       if (eq == 0) {
@@ -145,12 +157,24 @@ final class BuildCommand implements Callable<Integer> {
       if (eq < 0) {
         String v = System.getenv(a);
         if (v != null) {
-          b.buildArg(a, v);
+          out.put(a, v);
         }
       } else {
-        b.buildArg(a.substring(0, eq), a.substring(eq + 1));
+        out.put(a.substring(0, eq), a.substring(eq + 1));
       }
     }
+    return out;
+  }
+
+  DockerfileBuild configure() throws IOException {
+    DockerfileBuild b = DockerfileBuild.context(context).root(root.get()).runtime(runtime);
+    if ("-".equals(file)) {
+      b.dockerfileContent(System.in.readAllBytes());
+    } else if (file != null) {
+      b.dockerfile(Path.of(file));
+    }
+    tags.forEach(b::tag);
+    parseBuildArgs().forEach(b::buildArg);
     for (String l : labels) {
       int eq = l.indexOf('=');
       if (eq <= 0) {
