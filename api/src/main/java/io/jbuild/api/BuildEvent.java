@@ -13,6 +13,9 @@ public sealed interface BuildEvent {
 
   record StepCached(long timeNanos, int step, String name) implements BuildEvent {}
 
+  /** A step that runs because the cache had no result for it; reason: the first input that differs from the last build. */
+  record StepCacheMiss(long timeNanos, int step, String name, String reason) implements BuildEvent {}
+
   record StepLog(long timeNanos, int step, String stream, String line) implements BuildEvent {}
 
   record StepFinished(long timeNanos, int step, long durationNanos) implements BuildEvent {}

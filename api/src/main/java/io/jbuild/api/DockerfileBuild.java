@@ -277,11 +277,16 @@ public final class DockerfileBuild {
   /** Dockerfile to graph: .dockerignore read, base images resolved per --pull, --label applied. */
   private ImageTarget convert(byte[] text, String fileName, StorageRoot store, ImageStore images, ImagePuller puller)
       throws BuildException {
+    return convert(text, fileName, store, new BaseImageResolver(images, store.content(), puller, pull));
+  }
+
+  private ImageTarget convert(byte[] text, String fileName, StorageRoot store, BaseImageResolver resolver)
+      throws BuildException {
     ImageTarget imageTarget;
     try {
       List<String> ignore = DockerIgnore.read(context, dockerfileContent != null ? null : dockerfilePath());
       ConvertRequest request = new ConvertRequest(text, fileName, Map.copyOf(buildArgs), target, platform,
-          Platform.host(), ignore, new BaseImageResolver(images, store.content(), puller, pull),
+          Platform.host(), ignore, resolver,
           f -> listener.onEvent(new BuildEvent.Warning(System.nanoTime(), f.rule() + ": " + f.message(),
               f.fileName() + ":" + f.line())));
       imageTarget = DockerfileFrontend.convert(request);
@@ -326,7 +331,8 @@ public final class DockerfileBuild {
     ImageStore images = new ImageStore(store);
     Events events = new Events(listener, text);
 
-    ImageTarget imageTarget = convert(text, fileName, store, images, puller);
+    BaseImageResolver resolver = new BaseImageResolver(images, store.content(), puller, pull);
+    ImageTarget imageTarget = convert(text, fileName, store, resolver);
 
     Long epoch = sourceDateEpoch;
     if (epoch == null && buildArgs.containsKey("SOURCE_DATE_EPOCH")) {
@@ -341,6 +347,8 @@ public final class DockerfileBuild {
     SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache);
     try (Solver s = new Solver(store, puller, options, events)) {
       solver = s;
+      s.explainAgainst(context.toAbsolutePath().normalize() + "\0" + (dockerfileContent != null ? "-" : dockerfilePath().toAbsolutePath().normalize())
+          + "\0" + (target == null ? "" : target));
       if (cancelled) {
         throw new InterruptedException();
       }
@@ -360,6 +368,7 @@ public final class DockerfileBuild {
 
     List<String> outputsDone = new ArrayList<>();
     try {
+      resolver.nameCompletePulls();
       for (Output o : outs) {
         switch (o.type()) {
           case "image" -> {
@@ -461,6 +470,11 @@ public final class DockerfileBuild {
     public void stepCached(Vertex v) {
       cached.incrementAndGet();
       listener.onEvent(new BuildEvent.StepCached(System.nanoTime(), number(v), v.name()));
+    }
+
+    @Override
+    public void cacheMiss(Vertex v, String reason) {
+      listener.onEvent(new BuildEvent.StepCacheMiss(System.nanoTime(), number(v), v.name(), reason));
     }
 
     @Override

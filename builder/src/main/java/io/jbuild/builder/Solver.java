@@ -87,7 +87,10 @@ public final class Solver implements AutoCloseable {
   private final Map<Digest, CompletableFuture<Result>> results = new ConcurrentHashMap<>();
   private final Map<Digest, CompletableFuture<Path>> unpacked = new ConcurrentHashMap<>();
   private final Map<Path, FileHashCache> fileHashes = new ConcurrentHashMap<>();
+  /** When each layer-producing vertex's result was first made (from the cache record or now). */
+  private final Map<Digest, String> createdByVertex = new ConcurrentHashMap<>();
   private final CacheIndex cacheIndex;
+  private final CacheExplainer explain;
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
   private final AtomicInteger sequence = new AtomicInteger();
   private volatile boolean cancelled;
@@ -106,8 +109,11 @@ public final class Solver implements AutoCloseable {
     }
   }
 
-  /** The cache index's record of a step: its layer, or that it changed nothing. */
-  record CachedStep(boolean empty, Digest diffId, Descriptor blob) {}
+  /**
+   * The cache index's record of a step: its layer, or that it changed nothing, and when it was
+   * made (history timestamps come from here, so a rebuild from the cache gives the same image).
+   */
+  record CachedStep(boolean empty, Digest diffId, Descriptor blob, String created) {}
 
   public Solver(StorageRoot root, ImagePuller puller, SolveOptions options, SolveListener listener) throws IOException {
     this.root = root;
@@ -117,6 +123,7 @@ public final class Solver implements AutoCloseable {
     this.listener = listener;
     this.jobs = new Semaphore(options.jobs());
     this.cacheIndex = new CacheIndex(root);
+    this.explain = new CacheExplainer(cacheIndex);
     this.pool = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "jbuild-step");
       t.setDaemon(true);
@@ -131,6 +138,7 @@ public final class Solver implements AutoCloseable {
     Result result;
     try {
       result = await(target.root());
+      explain.save();
     } finally {
       for (FileHashCache c : fileHashes.values()) {
         c.close();
@@ -139,10 +147,20 @@ public final class Solver implements AutoCloseable {
     }
     List<Vertex> chain = target.root().layerChain();
     List<Boolean> emptyByStep = new ArrayList<>();
+    List<String> createdByStep = new ArrayList<>();
     for (Vertex v : chain.subList(1, chain.size())) {
       emptyByStep.add(await(v).emptyLayer());
+      createdByStep.add(createdByVertex.get(v.digest()));
     }
-    return writeImage(target.config(), result.layers(), emptyByStep);
+    return writeImage(target.config(), result.layers(), emptyByStep, createdByStep);
+  }
+
+  /**
+   * Names this build (context, Dockerfile, target) so that a cache miss can be explained against
+   * the last build of the same name ({@code --explain-cache}).
+   */
+  public void explainAgainst(String buildName) {
+    explain.name(buildName);
   }
 
   /** Interrupts every running step; the pending solve fails with a cancellation. */
@@ -235,7 +253,7 @@ public final class Solver implements AutoCloseable {
     } else if (op instanceof ExecOp e) {
       return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> run(v, e, dir));
     } else if (op instanceof CopyOp c) {
-      return cachedStep(v, key(v, in.get(0), sourceKey(c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
+      return cachedStep(v, key(v, in.get(0), sourceKey(v, c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
     } else if (op instanceof MkdirOp m) {
       return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> mkdir(m, dir));
     }
@@ -259,8 +277,9 @@ public final class Solver implements AutoCloseable {
   }
 
   /** What a COPY reads: a checksum of exactly its files from a local dir, else the source chain's key. */
-  private Digest sourceKey(CopyOp op, Result source) throws IOException {
+  private Digest sourceKey(Vertex v, CopyOp op, Result source) throws IOException {
     if (source.directory() == null) {
+      explain.sources(v, Map.of("<stage>", source.key().toString()));
       return source.key();
     }
     List<String> patterns = new ArrayList<>(source.excludes());
@@ -273,15 +292,22 @@ public final class Solver implements AutoCloseable {
       }
     });
     // files from a local dir are owned by root or --chown: their owners don't change the output
-    return new SourceChecksum(source.directory(), DockerIgnore.matcher(patterns), hashes, false).of(op.sources());
+    SourceChecksum checksum = new SourceChecksum(source.directory(), DockerIgnore.matcher(patterns), hashes, false);
+    Digest d = checksum.of(op.sources());
+    explain.sources(v, checksum.records());
+    return d;
   }
 
   /** Answers a step from the cache index when its key is known and its layer blob is still here. */
   private Result cachedStep(Vertex v, Digest key, Result parent, StepBody body) throws Exception {
+    explain.step(v, key, parent.key());
     if (!options.noCache()) {
       java.util.Optional<byte[]> hit = cacheIndex.get(key);
       if (hit.isPresent()) {
         CachedStep c = Json.read(hit.get(), CachedStep.class, "cache record " + key);
+        if (c.created() != null) {
+          createdByVertex.put(v.digest(), c.created());
+        }
         if (c.empty()) {
           listener.stepCached(v);
           return Result.chain(key, parent.layers(), true);
@@ -294,9 +320,13 @@ public final class Solver implements AutoCloseable {
         }
       }
     }
+    listener.cacheMiss(v, options.noCache() ? "--no-cache" : explain.why(v));
     Result out = step(v, key, parent, body);
     Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
-    cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null) : new CachedStep(false, top.diffId(), top.blob())));
+    String created = Instant.now().toString();
+    createdByVertex.put(v.digest(), created);
+    cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null, created)
+        : new CachedStep(false, top.diffId(), top.blob(), created)));
     return out;
   }
 
@@ -542,10 +572,21 @@ public final class Solver implements AutoCloseable {
     return parent == null ? diffId : Digest.sha256(parent + " " + diffId);
   }
 
-  private SolvedImage writeImage(ImageConfig config, List<Layer> layers, List<Boolean> emptyByStep) throws IOException {
-    String now = Instant.ofEpochSecond(options.sourceDateEpoch() != null
-        ? options.sourceDateEpoch() : Instant.now().getEpochSecond()).toString();
+  /**
+   * The image's config and manifest. Timestamps: each step's history entry gets the time its
+   * result was made (kept in the cache record, so an unchanged rebuild gives the same image), a
+   * config-only entry the time of the entry before it, and the image the latest of them; all
+   * clamped to SOURCE_DATE_EPOCH when it is set.
+   */
+  private SolvedImage writeImage(ImageConfig config, List<Layer> layers, List<Boolean> emptyByStep,
+      List<String> createdByStep) throws IOException {
+    Instant epoch = options.sourceDateEpoch() == null ? null : Instant.ofEpochSecond(options.sourceDateEpoch());
+    String fallback = config.created() != null ? config.created() : Instant.now().toString();
     List<ImageConfig.History> history = new ArrayList<>(config.historyOrEmpty());
+    boolean[] fresh = new boolean[history.size()];
+    for (int i = 0; i < fresh.length; i++) {
+      fresh[i] = history.get(i).created() == null; // the frontend leaves this build's entries undated
+    }
     // the last emptyByStep.size() layer entries belong to this build's steps (ImageTarget's contract)
     int step = emptyByStep.size() - 1;
     for (int i = history.size() - 1; i >= 0 && step >= 0; i--) {
@@ -553,18 +594,29 @@ public final class Solver implements AutoCloseable {
       if (h.isEmptyLayer()) {
         continue;
       }
-      boolean empty = emptyByStep.get(step--);
-      history.set(i, new ImageConfig.History(h.created(), h.createdBy(), h.author(), h.comment(), empty ? Boolean.TRUE : null));
+      boolean empty = emptyByStep.get(step);
+      String created = createdByStep.get(step) != null ? createdByStep.get(step) : h.created();
+      step--;
+      history.set(i, new ImageConfig.History(created, h.createdBy(), h.author(), h.comment(), empty ? Boolean.TRUE : null));
     }
     if (step >= 0) {
       throw new IllegalStateException("the frontend's history has fewer layer entries than the build has steps");
     }
+    String previous = fallback;
+    String latest = null;
     for (int i = 0; i < history.size(); i++) {
       ImageConfig.History h = history.get(i);
-      if (h.created() == null) {
-        history.set(i, new ImageConfig.History(now, h.createdBy(), h.author(), h.comment(), h.emptyLayer()));
+      String created = h.created() != null ? h.created() : previous;
+      if (epoch != null) {
+        created = fresh[i] ? epoch.toString() : clamp(created, epoch);
+      }
+      history.set(i, new ImageConfig.History(created, h.createdBy(), h.author(), h.comment(), h.emptyLayer()));
+      previous = created;
+      if (latest == null || parse(created).isAfter(parse(latest))) {
+        latest = created;
       }
     }
+    String now = latest != null ? latest : (epoch != null ? epoch.toString() : fallback);
     List<Digest> diffIds = new ArrayList<>();
     List<Descriptor> blobs = new ArrayList<>();
     long size = 0;
@@ -579,6 +631,18 @@ public final class Solver implements AutoCloseable {
     byte[] manifestJson = Json.write(ImageManifest.oci(configDesc, blobs));
     Descriptor manifestDesc = Descriptor.of(MediaTypes.OCI_MANIFEST, store.put(manifestJson), manifestJson.length);
     return new SolvedImage(manifestDesc, configDesc, finished, size);
+  }
+
+  private static Instant parse(String rfc3339) {
+    try {
+      return java.time.OffsetDateTime.parse(rfc3339).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      return Instant.EPOCH;
+    }
+  }
+
+  private static String clamp(String created, Instant epoch) {
+    return parse(created).isAfter(epoch) ? epoch.toString() : created;
   }
 
   /** Docker layer media types become their OCI twins in an OCI manifest (same bytes). */

@@ -65,6 +65,9 @@ class BuildCommand implements Callable<Integer> {
   @Option(names = "--no-cache", description = "do not use cached results (every step runs)")
   boolean noCache;
 
+  @Option(names = "--explain-cache", description = "say why each step that ran missed the cache")
+  boolean explainCache;
+
   @Option(names = "--runtime", paramLabel = "runc|crun|unshare", description = "how RUN steps run (default: the first installed)")
   String runtime;
 
@@ -121,6 +124,9 @@ class BuildCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       BuildResult result = build.build();
+      if (explainCache) {
+        view.explainCache();
+      }
       view.summary(result);
       if (iidfile != null) {
         Files.writeString(iidfile, result.imageId().toString());

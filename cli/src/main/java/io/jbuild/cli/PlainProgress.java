@@ -14,6 +14,7 @@ final class PlainProgress implements BuildListener {
   private final PrintStream out;
   private final boolean quiet;
   private final long start = System.nanoTime();
+  private final java.util.List<String> misses = new java.util.ArrayList<>();
 
   PlainProgress(PrintStream out, boolean quiet) {
     this.out = out;
@@ -22,6 +23,9 @@ final class PlainProgress implements BuildListener {
 
   @Override
   public synchronized void onEvent(BuildEvent e) {
+    if (e instanceof BuildEvent.StepCacheMiss m) {
+      misses.add(m.name() + ": " + (m.reason().isEmpty() ? "not in the cache" : m.reason()));
+    }
     if (quiet && !(e instanceof BuildEvent.StepFailed)) {
       return;
     }
@@ -29,6 +33,10 @@ final class PlainProgress implements BuildListener {
       out.println("#" + s.step() + " " + s.name());
     } else if (e instanceof BuildEvent.StepCached s) {
       out.println("#" + s.step() + " CACHED " + s.name());
+    } else if (e instanceof BuildEvent.StepCacheMiss m) {
+      if (!m.reason().isEmpty()) {
+        out.println("#" + m.step() + " cache miss: " + m.reason());
+      }
     } else if (e instanceof BuildEvent.StepLog l) {
       out.println("#" + l.step() + " " + seconds(l.timeNanos() - start) + " " + l.line());
     } else if (e instanceof BuildEvent.StepFinished f) {
@@ -41,6 +49,15 @@ final class PlainProgress implements BuildListener {
       out.println("# " + i.message());
     } else if (e instanceof BuildEvent.Exported x) {
       out.println("# exported to " + x.output());
+    }
+  }
+
+  /** --explain-cache: why each step that ran was not answered from the cache. */
+  synchronized void explainCache() {
+    out.println(misses.isEmpty() ? "# explain-cache: every step came from the cache"
+        : "# explain-cache: " + misses.size() + " step(s) ran:");
+    for (String m : misses) {
+      out.println("#   " + m);
     }
   }
 
