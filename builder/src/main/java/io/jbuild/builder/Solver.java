@@ -75,6 +75,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Solver implements AutoCloseable {
   private static final int TAIL_LINES = 20;
+  private static final boolean KEEP_EMPTY_LAYERS = true;
 
   private final StorageRoot root;
   private final ContentStore store;
@@ -368,7 +369,9 @@ public final class Solver implements AutoCloseable {
       }
       LayerBlob blob = LayerWriter.write(upper, store, options.compression(), options.sourceDateEpoch());
       Result out;
-      if (blob.empty()) {
+      // BuildKit keeps the layer of a RUN/COPY/WORKDIR that changed nothing (an empty tar, diff
+      // id sha256:5f70bf18...): its history entry is not empty_layer (dockerfile_history_test)
+      if (blob.empty() && !KEEP_EMPTY_LAYERS) {
         out = Result.chain(key, parent.layers(), true);
       } else {
         Digest chain = chainId(topChain(parent), blob.diffId());
@@ -406,8 +409,17 @@ public final class Solver implements AutoCloseable {
       listener.stepLog(v, stream, line);
     };
     Path execDir = Files.createDirectories(dirs.base().resolve("exec"));
+    // the primary gid is a supplementary group too (containerd's WithAdditionalGIDs, which
+    // BuildKit uses: `id` shows groups=0(root),10(wheel) for root)
+    List<Integer> groups = new ArrayList<>();
+    groups.add(user.gid());
+    for (Integer g : user.additionalGids()) {
+      if (!groups.contains(g)) {
+        groups.add(g);
+      }
+    }
     ExecSpec spec = new ExecSpec("jbuild-" + v.digest().encoded().substring(0, 12) + "-" + sequence.incrementAndGet(),
-        dirs.rootfs(), op.args(), env, op.cwd(), user.uid(), user.gid(), user.additionalGids(),
+        dirs.rootfs(), op.args(), env, op.cwd(), user.uid(), user.gid(), groups,
         "jbuild", op.network(), execDir, line -> sink.accept("stdout", line), line -> sink.accept("stderr", line));
     ExecResult result = runtime().run(spec);
     if (result.exitCode() != 0) {
@@ -433,14 +445,14 @@ public final class Solver implements AutoCloseable {
     patterns.addAll(op.excludes());
     java.util.function.Predicate<String> excluded = DockerIgnore.matcher(patterns);
     if (source.directory() != null) {
-      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).copy(op.sources(), op.destination());
+      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents()).copy(op.sources(), op.destination());
       return;
     }
     Path srcBase = Files.createDirectories(dirs.base().resolve("source"));
     Path srcRoot = Files.createDirectories(srcBase.resolve("rootfs"));
     try (OverlayMount m = OverlayMount.mount(lowers(source.layers()), Files.createDirectories(srcBase.resolve("upper")),
         Files.createDirectories(srcBase.resolve("work")), srcRoot)) {
-      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).copy(op.sources(), op.destination());
+      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents()).copy(op.sources(), op.destination());
     }
   }
 

@@ -65,6 +65,7 @@ final class BuildkitBusybox {
         lock:x:54:
         netdev:x:82:
         users:x:100:
+        nobody:x:65534:
         nogroup:x:65534:
         """);
     Files.createDirectories(dir.resolve("home"));
