@@ -157,12 +157,10 @@ final class Instructions {
         }
         String type = types.get(name);
         if (type == null) {
-          List<String> known = new ArrayList<>();
-          for (String k : types.keySet()) {
-            known.add("--" + k);
-          }
+          // BuildKit suggests the bare name: "unknown flag: --mont (did you mean mount?)"
+          List<String> known = new ArrayList<>(types.keySet());
           throw new ParseError("unknown flag: --" + name, 0, 0,
-              Suggest.didYouMean("--" + name, known, true));
+              Suggest.didYouMean(name, known, true));
         }
         if (used.contains(name) && !type.equals("strings")) {
           throw new ParseError("duplicate flag specified: " + name);
