@@ -211,7 +211,7 @@ public final class Solver implements AutoCloseable {
           for (CompletableFuture<Result> f : inputs) {
             in.add(f.join());
           }
-          fresh.complete(execute(v, in));
+          fresh.complete(executeAt(v, in));
         } catch (Throwable t) {
           fresh.completeExceptionally(t);
           if (!(t instanceof InterruptedException)) {
@@ -225,6 +225,27 @@ public final class Solver implements AutoCloseable {
       });
     });
     return fresh;
+  }
+
+  /**
+   * Runs a vertex; a failure of a Dockerfile instruction's step becomes a StepFailedException
+   * naming the vertex, so the error shows Dockerfile:LINE like BuildKit's source-mapped errors.
+   */
+  private Result executeAt(Vertex v, List<Result> in) throws Exception {
+    try {
+      return execute(v, in);
+    } catch (CopyFiles.CopyException e) {
+      String m = e.getMessage();
+      // BuildKit's wording for a missing COPY source (testCopyParents, errors_test)
+      throw new StepFailedException(v, m.endsWith(": not found")
+          ? "failed to calculate checksum of ref " + v.digest().shortHex() + "::" + v.digest().shortHex() + ": " + m
+          : "failed to copy files: " + m, -1, List.of(), e);
+    } catch (IOException e) {
+      if (v.location() == null || e instanceof java.nio.channels.ClosedByInterruptException) {
+        throw e;
+      }
+      throw new StepFailedException(v, e.getMessage() == null ? e.toString() : e.getMessage(), -1, List.of(), e);
+    }
   }
 
   private Result execute(Vertex v, List<Result> in) throws Exception {
@@ -541,7 +562,11 @@ public final class Solver implements AutoCloseable {
    * from= input when new.
    */
   private Path cacheMount(ExecMount m, Result seed) throws Exception {
-    Path dir = root.dir().resolve("mounts").resolve("cache").resolve(Digest.sha256(m.id()).encoded());
+    // BuildKit bases a cache with uid/gid/mode or from= on that state, which makes it a cache of
+    // its own: the id alone names only the default one
+    String identity = m.id() + "\u0000" + m.uid() + ":" + m.gid() + ":" + m.mode()
+        + (seed == null ? "" : "\u0000" + (seed.key() != null ? seed.key() : seed.directory()));
+    Path dir = root.dir().resolve("mounts").resolve("cache").resolve(Digest.sha256(identity).encoded());
     synchronized (cacheMounts) {
       if (!Files.isDirectory(dir)) {
         Path staging = Files.createDirectories(work.resolve("cache-" + sequence.incrementAndGet()));

@@ -116,6 +116,16 @@ final class Converter {
   }
 
   ImageTarget convert() throws DockerfileException {
+    if (req.dockerignorePatterns() != null) {
+      for (String p : req.dockerignorePatterns()) {
+        if (p.equals("!")) {
+          // moby/patternmatcher rejects an exclusion with no pattern (testDockerignoreInvalid)
+          throw new DockerfileException(".dockerignore", 0, 0,
+              "failed to parse dockerignore: illegal exclusion pattern: \"!\"", null,
+              "remove the line with a lone '!' or add the pattern to re-include");
+        }
+      }
+    }
     parsed = Instructions.parse(src);
     for (CheckFinding f : Checks.run(src, parsed, buildArgs)) {
       if (f.error()) {
@@ -837,12 +847,13 @@ final class Converter {
         String data = h.chomp() ? LineParser.chompHeredocContent(h.content()) : h.content();
         if (h.expand()) {
           // BuildKit expands an unquoted heredoc's variables and escapes but keeps its quotes
-          boolean saved = lex.rawQuotes;
-          lex.rawQuotes = true;
+          // (quotes mean nothing in a heredoc body: `'${name}'` expands too)
+          boolean saved = lex.skipProcessQuotes;
+          lex.skipProcessQuotes = true;
           try {
             data = expand(n, data, st.env);
           } finally {
-            lex.rawQuotes = saved;
+            lex.skipProcessQuotes = saved;
           }
         }
         files.add(new InlineFilesOp.InlineFile(h.name(), data, 0644));

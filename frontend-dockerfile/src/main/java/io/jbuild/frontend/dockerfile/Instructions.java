@@ -372,7 +372,14 @@ final class Instructions {
         while (ws < original.length() && !GoText.isReWhitespace(original.charAt(ws))) {
           ws++;
         }
-        return new Onbuild(n, GoText.trimSpace(original.substring(ws)));
+        String expression = GoText.trimSpace(original.substring(ws));
+        // a trigger with here-documents keeps their bodies, so it parses again when it runs
+        List<Node.Heredoc> docs = !child.heredocs.isEmpty() ? child.heredocs : n.heredocs;
+        StringBuilder withDocs = new StringBuilder(expression);
+        for (Node.Heredoc h : docs) {
+          withDocs.append('\n').append(h.content()).append(h.name());
+        }
+        return new Onbuild(n, withDocs.toString());
       }
       case "copy":
       case "add": {

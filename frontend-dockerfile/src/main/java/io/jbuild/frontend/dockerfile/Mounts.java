@@ -57,6 +57,11 @@ final class Mounts {
       if (key.equals("type")) {
         if (!TYPES.contains(value)) {
           String hint = value == null ? null : Suggest.didYouMean(value, TYPES, true);
+          for (String t : TYPES) {
+            if (hint == null && value != null && !value.isEmpty() && t.startsWith(value)) {
+              hint = "did you mean " + t + "?";
+            }
+          }
           throw new IllegalArgumentException("unsupported mount type \"" + value + "\""
               + (hint == null ? "" : " (" + hint + ")"));
         }
