@@ -58,6 +58,7 @@ public final class DockerfileBuild {
   private final List<String> tags = new ArrayList<>();
   private final Map<String, String> buildArgs = new LinkedHashMap<>();
   private final Map<String, String> labels = new LinkedHashMap<>();
+  private final Map<String, Path> secrets = new LinkedHashMap<>();
   private final List<Output> outputs = new ArrayList<>();
   private String target;
   private Platform platform = Platform.host();
@@ -109,6 +110,15 @@ public final class DockerfileBuild {
 
   public DockerfileBuild label(String key, String value) {
     labels.put(key, value);
+    return this;
+  }
+
+  /**
+   * {@code --secret id=ID,src=FILE}: a secret RUN {@code --mount=type=secret,id=ID} can read. Its
+   * content is read when the step runs and never enters the image, the cache key or the history.
+   */
+  public DockerfileBuild secret(String id, Path file) {
+    secrets.put(id, file);
     return this;
   }
 
@@ -344,7 +354,7 @@ public final class DockerfileBuild {
       }
     }
     SolvedImage image;
-    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache);
+    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache, secrets);
     try (Solver s = new Solver(store, puller, options, events)) {
       solver = s;
       s.explainAgainst(context.toAbsolutePath().normalize() + "\0" + (dockerfileContent != null ? "-" : dockerfilePath().toAbsolutePath().normalize())

@@ -22,7 +22,9 @@ import io.jbuild.cache.DockerIgnore;
 import io.jbuild.cache.StorageRoot;
 import io.jbuild.graph.ContextOp;
 import io.jbuild.graph.CopyOp;
+import io.jbuild.graph.ExecMount;
 import io.jbuild.graph.ExecOp;
+import io.jbuild.graph.InlineFilesOp;
 import io.jbuild.graph.ImageOp;
 import io.jbuild.graph.ImageTarget;
 import io.jbuild.graph.MkdirOp;
@@ -75,6 +77,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Solver implements AutoCloseable {
   private static final int TAIL_LINES = 20;
+  private static final boolean KEEP_EMPTY_LAYERS = true;
 
   private final StorageRoot root;
   private final ContentStore store;
@@ -93,6 +96,7 @@ public final class Solver implements AutoCloseable {
   private final CacheExplainer explain;
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
   private final AtomicInteger sequence = new AtomicInteger();
+  private final Object cacheMounts = new Object();
   private volatile boolean cancelled;
   private volatile ContainerRuntime runtime;
 
@@ -225,7 +229,7 @@ public final class Solver implements AutoCloseable {
           for (CompletableFuture<Result> f : inputs) {
             in.add(f.join());
           }
-          fresh.complete(execute(v, in));
+          fresh.complete(executeAt(v, in));
         } catch (Throwable t) {
           fresh.completeExceptionally(t);
           if (!(t instanceof InterruptedException)) {
@@ -241,6 +245,27 @@ public final class Solver implements AutoCloseable {
     return fresh;
   }
 
+  /**
+   * Runs a vertex; a failure of a Dockerfile instruction's step becomes a StepFailedException
+   * naming the vertex, so the error shows Dockerfile:LINE like BuildKit's source-mapped errors.
+   */
+  private Result executeAt(Vertex v, List<Result> in) throws Exception {
+    try {
+      return execute(v, in);
+    } catch (CopyFiles.CopyException e) {
+      String m = e.getMessage();
+      // BuildKit's wording for a missing COPY source (testCopyParents, errors_test)
+      throw new StepFailedException(v, m.endsWith(": not found")
+          ? "failed to calculate checksum of ref " + v.digest().shortHex() + "::" + v.digest().shortHex() + ": " + m
+          : "failed to copy files: " + m, -1, List.of(), e);
+    } catch (IOException e) {
+      if (v.location() == null || e instanceof java.nio.channels.ClosedByInterruptException) {
+        throw e;
+      }
+      throw new StepFailedException(v, e.getMessage() == null ? e.toString() : e.getMessage(), -1, List.of(), e);
+    }
+  }
+
   private Result execute(Vertex v, List<Result> in) throws Exception {
     // (pattern switches are not in Java 17 without preview: an instanceof chain instead)
     Op op = v.op();
@@ -250,8 +275,10 @@ public final class Solver implements AutoCloseable {
       return context(c);
     } else if (op instanceof ImageOp i) {
       return image(v, i);
+    } else if (op instanceof InlineFilesOp f) {
+      return inlineFiles(v, f);
     } else if (op instanceof ExecOp e) {
-      return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> run(v, e, dir));
+      return cachedStep(v, key(v, in.get(0), mountsKey(e, in)), in.get(0), dir -> run(v, e, in, dir));
     } else if (op instanceof CopyOp c) {
       return cachedStep(v, key(v, in.get(0), sourceKey(v, c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
     } else if (op instanceof MkdirOp m) {
@@ -398,7 +425,9 @@ public final class Solver implements AutoCloseable {
       }
       LayerBlob blob = LayerWriter.write(upper, store, options.compression(), options.sourceDateEpoch());
       Result out;
-      if (blob.empty()) {
+      // BuildKit keeps the layer of a RUN/COPY/WORKDIR that changed nothing (an empty tar, diff
+      // id sha256:5f70bf18...): its history entry is not empty_layer (dockerfile_history_test)
+      if (blob.empty() && !KEEP_EMPTY_LAYERS) {
         out = Result.chain(key, parent.layers(), true);
       } else {
         Digest chain = chainId(topChain(parent), blob.diffId());
@@ -421,9 +450,188 @@ public final class Solver implements AutoCloseable {
     }
   }
 
-  private void run(Vertex v, ExecOp op, StepDirs dirs) throws Exception {
+  /** What a RUN's mounts read: their inputs' keys, or checksums of the local files they bind. */
+  private Digest mountsKey(ExecOp op, List<Result> in) throws IOException {
+    List<String> parts = new ArrayList<>();
+    for (ExecMount m : op.mounts()) {
+      if (m.input() < 1) {
+        continue;
+      }
+      Result r = in.get(m.input());
+      if (r.directory() == null) {
+        parts.add(m.input() + ":" + r.key());
+      } else {
+        FileHashCache hashes = fileHashes.computeIfAbsent(r.directory(), d -> {
+          try {
+            return FileHashCache.open(root, d);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+        parts.add(m.input() + ":" + new SourceChecksum(r.directory(), DockerIgnore.matcher(r.excludes()), hashes, true)
+            .of(List.of(m.source())));
+      }
+    }
+    return parts.isEmpty() ? null : Digest.sha256(Json.write(parts));
+  }
+
+  /** Here-document files: written once into this build's work dir, read like a local context. */
+  private Result inlineFiles(Vertex v, InlineFilesOp op) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("inline-" + v.digest().encoded()));
+    for (InlineFilesOp.InlineFile f : op.files()) {
+      Path p = dir.resolve(f.name());
+      Files.writeString(p, f.content(), java.nio.charset.StandardCharsets.UTF_8);
+      Files.setAttribute(p, "unix:mode", f.mode());
+    }
+    return new Result(null, List.of(), dir, List.of(), false);
+  }
+
+  private void run(Vertex v, ExecOp op, List<Result> in, StepDirs dirs) throws Exception {
+    try (RunMounts mounts = RunMounts.prepare(op, in, dirs.base(), dirs.rootfs(), this)) {
+      run(v, op, dirs, mounts);
+    }
+  }
+
+  /** The host side of a RUN's --mounts: overlays and temp files released when the step ends. */
+  private static final class RunMounts implements AutoCloseable {
+    final List<ExecSpec.Mount> mounts = new ArrayList<>();
+    final Map<String, String> env = new java.util.LinkedHashMap<>();
+    private final List<OverlayMount> overlays = new ArrayList<>();
+
+    static RunMounts prepare(ExecOp op, List<Result> in, Path base, Path rootfs, Solver solver) throws Exception {
+      RunMounts rm = new RunMounts();
+      try {
+        int i = 0;
+        for (ExecMount m : op.mounts()) {
+          rm.add(m, m.input() >= 0 ? in.get(m.input()) : null, Files.createDirectories(base.resolve("mount-" + i++)), rootfs, solver);
+        }
+        return rm;
+      } catch (Exception e) {
+        rm.close();
+        throw e;
+      }
+    }
+
+    private void add(ExecMount m, Result source, Path dir, Path rootfs, Solver solver) throws Exception {
+      switch (m.type()) {
+        case "tmpfs" -> mounts.add(new ExecSpec.Mount(m.target(), "tmpfs", null,
+            m.size() > 0 ? List.of("size=" + (m.size() / 1024) + "k") : List.of()));
+        case "secret" -> {
+          Path file = solver.options.secrets().get(m.id());
+          if (file == null || !Files.isRegularFile(file)) {
+            if (m.required()) {
+              throw new IOException("secret " + m.id() + ": not found (give it with --secret id=" + m.id() + ",src=FILE)");
+            }
+            return;
+          }
+          byte[] content = Files.readAllBytes(file);
+          if (m.env() != null) {
+            env.put(m.env(), new String(content, java.nio.charset.StandardCharsets.UTF_8));
+          }
+          if (m.target() != null) {
+            // a private copy with the mount's owner and mode (default root 0400, like BuildKit)
+            Path copy = dir.resolve("secret");
+            Files.write(copy, content);
+            Files.setAttribute(copy, "unix:uid", m.uid() == null ? 0 : m.uid());
+            Files.setAttribute(copy, "unix:gid", m.gid() == null ? 0 : m.gid());
+            Files.setAttribute(copy, "unix:mode", m.mode() == null ? 0400 : m.mode());
+            mounts.add(new ExecSpec.Mount(m.target(), "bind", copy, List.of("ro", "nosuid", "nodev", "noexec")));
+          }
+        }
+        case "cache" -> {
+          Path cache = solver.cacheMount(m, source);
+          Path host = m.source().isEmpty() ? cache : RootedPath.resolve(cache, m.source(), true);
+          if (!Files.isDirectory(host)) {
+            throw new IOException("cache mount " + m.id() + ": source " + m.source() + " is not a directory in the cache");
+          }
+          mounts.add(new ExecSpec.Mount(m.target(), "bind", host, m.readOnly() ? List.of("ro") : List.of()));
+        }
+        default -> {
+          Path root;
+          if (source.directory() != null && source.excludes().isEmpty() && m.readOnly()) {
+            root = source.directory();
+          } else if (source.directory() != null) {
+            // .dockerignore hides files from a bind of the context too: bind a filtered copy
+            root = Files.createDirectories(dir.resolve("files"));
+            new CopyFiles(source.directory(), root, new CopyFiles.Owner(0, 0), null, DockerIgnore.matcher(source.excludes()))
+                .copy(List.of("."), "/");
+          } else {
+            // an image or stage: its layers under a throwaway upper dir (rw writes are discarded)
+            root = Files.createDirectories(dir.resolve("rootfs"));
+            overlays.add(OverlayMount.mount(solver.lowers(source.layers()), Files.createDirectories(dir.resolve("upper")),
+                Files.createDirectories(dir.resolve("work")), root));
+          }
+          Path host = m.source().isEmpty() ? root : RootedPath.resolve(root, m.source(), true);
+          if (!Files.exists(host)) {
+            throw new IOException("mount source \"/" + m.source() + "\": not found");
+          }
+          mounts.add(new ExecSpec.Mount(m.target(), "bind", host, m.readOnly() ? List.of("ro") : List.of()));
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      IOException failure = null;
+      for (int i = overlays.size() - 1; i >= 0; i--) {
+        try {
+          overlays.get(i).close();
+        } catch (IOException e) {
+          failure = e;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
+  /**
+   * A cache mount's directory: one per id under the root, kept across builds like BuildKit's
+   * cache mounts, created with the mount's owner and mode (default root 0755), seeded from the
+   * from= input when new.
+   */
+  private Path cacheMount(ExecMount m, Result seed) throws Exception {
+    // BuildKit bases a cache with uid/gid/mode or from= on that state, which makes it a cache of
+    // its own: the id alone names only the default one
+    String identity = m.id() + "\u0000" + m.uid() + ":" + m.gid() + ":" + m.mode()
+        + (seed == null ? "" : "\u0000" + (seed.key() != null ? seed.key() : seed.directory()));
+    Path dir = root.dir().resolve("mounts").resolve("cache").resolve(Digest.sha256(identity).encoded());
+    synchronized (cacheMounts) {
+      if (!Files.isDirectory(dir)) {
+        Path staging = Files.createDirectories(work.resolve("cache-" + sequence.incrementAndGet()));
+        Path fs = Files.createDirectory(staging.resolve("fs"));
+        if (seed != null && seed.directory() != null) {
+          new CopyFiles(seed.directory(), fs, null, null, DockerIgnore.matcher(seed.excludes())).copy(List.of("."), "/");
+        } else if (seed != null) {
+          Path mnt = Files.createDirectories(staging.resolve("m"));
+          try (OverlayMount om = OverlayMount.mount(lowers(seed.layers()), Files.createDirectories(staging.resolve("u")),
+              Files.createDirectories(staging.resolve("w")), mnt)) {
+            new CopyFiles(mnt, fs, null, null, p -> false).copy(List.of("."), "/");
+          }
+        }
+        Files.setAttribute(fs, "unix:uid", m.uid() == null ? 0 : m.uid());
+        Files.setAttribute(fs, "unix:gid", m.gid() == null ? 0 : m.gid());
+        Files.setAttribute(fs, "unix:mode", m.mode() == null ? 0755 : m.mode());
+        Files.createDirectories(dir.getParent());
+        Files.move(fs, dir, StandardCopyOption.ATOMIC_MOVE);
+        TmpJanitor.removeTree(staging);
+      }
+    }
+    return dir;
+  }
+
+  private void run(Vertex v, ExecOp op, StepDirs dirs, RunMounts mounts) throws Exception {
     ResolvedUser user = UserResolver.resolve(dirs.rootfs(), op.user());
-    List<String> env = new ArrayList<>(op.env());
+    List<String> env = new ArrayList<>();
+    for (String e : op.env()) {
+      String k = e.substring(0, Math.max(0, e.indexOf('=')));
+      if (!mounts.env.containsKey(k)) {
+        env.add(e);
+      }
+    }
+    // a secret's env= overrides the stage's value for this RUN only (testSecretAsEnviron)
+    mounts.env.forEach((k, val) -> env.add(k + "=" + val));
     env.addAll(op.proxyEnv());
     Deque<String> tail = new ArrayDeque<>();
     java.util.function.BiConsumer<String, String> sink = (stream, line) -> {
@@ -436,9 +644,19 @@ public final class Solver implements AutoCloseable {
       listener.stepLog(v, stream, line);
     };
     Path execDir = Files.createDirectories(dirs.base().resolve("exec"));
+    // the primary gid is a supplementary group too (containerd's WithAdditionalGIDs, which
+    // BuildKit uses: `id` shows groups=0(root),10(wheel) for root)
+    List<Integer> groups = new ArrayList<>();
+    groups.add(user.gid());
+    for (Integer g : user.additionalGids()) {
+      if (!groups.contains(g)) {
+        groups.add(g);
+      }
+    }
     ExecSpec spec = new ExecSpec("jbuild-" + v.digest().encoded().substring(0, 12) + "-" + sequence.incrementAndGet(),
-        dirs.rootfs(), op.args(), env, op.cwd(), user.uid(), user.gid(), user.additionalGids(),
-        "jbuild", op.network(), execDir, line -> sink.accept("stdout", line), line -> sink.accept("stderr", line));
+        dirs.rootfs(), op.args(), env, op.cwd(), user.uid(), user.gid(), groups,
+        "jbuild", op.network(), execDir, line -> sink.accept("stdout", line), line -> sink.accept("stderr", line),
+        mounts.mounts);
     ExecResult result = runtime().run(spec);
     if (result.exitCode() != 0) {
       List<String> lines;
@@ -463,14 +681,14 @@ public final class Solver implements AutoCloseable {
     patterns.addAll(op.excludes());
     java.util.function.Predicate<String> excluded = DockerIgnore.matcher(patterns);
     if (source.directory() != null) {
-      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).copy(op.sources(), op.destination());
+      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents()).copy(op.sources(), op.destination());
       return;
     }
     Path srcBase = Files.createDirectories(dirs.base().resolve("source"));
     Path srcRoot = Files.createDirectories(srcBase.resolve("rootfs"));
     try (OverlayMount m = OverlayMount.mount(lowers(source.layers()), Files.createDirectories(srcBase.resolve("upper")),
         Files.createDirectories(srcBase.resolve("work")), srcRoot)) {
-      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).copy(op.sources(), op.destination());
+      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents()).copy(op.sources(), op.destination());
     }
   }
 
