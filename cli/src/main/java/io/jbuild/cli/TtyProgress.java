@@ -140,7 +140,8 @@ final class TtyProgress implements ProgressView {
       if (showLogs) {
         List<String> tail = new ArrayList<>(s.tail);
         for (String line : tail.subList(Math.max(0, tail.size() - LIVE_LOG_LINES), tail.size())) {
-          body.add(paint(fit(" => => # " + line, ""), DIM));
+          // the live view shows the text only, like BuildKit's; the tail block after a failure has the times
+          body.add(paint(fit(" => => # " + line.substring(line.indexOf(' ') + 1), ""), DIM));
         }
       }
     }
@@ -157,12 +158,13 @@ final class TtyProgress implements ProgressView {
   /** " => => layers [=====>    ] 1.2 MiB / 3.4 MiB 5.6 MiB/s" */
   private String bar(StepTable.Step s, long now) {
     StringBuilder b = new StringBuilder(" => => ").append(s.what).append(' ');
-    if (s.total > 0) {
+    long total = s.total > 0 ? Math.max(s.total, s.current) : s.total; // an archive's headers overshoot the layers' size
+    if (total > 0) {
       int width = 20;
-      int full = (int) Math.min(width, s.current * width / s.total);
+      int full = (int) Math.min(width, s.current * width / total);
       b.append('[').append("=".repeat(full)).append(full < width ? ">" : "")
           .append(" ".repeat(Math.max(0, width - full - 1))).append("] ");
-      b.append(ProgressView.human(s.current)).append(" / ").append(ProgressView.human(s.total));
+      b.append(ProgressView.human(s.current)).append(" / ").append(ProgressView.human(total));
     } else {
       b.append(ProgressView.human(s.current));
     }
