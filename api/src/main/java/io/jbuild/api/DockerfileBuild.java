@@ -20,6 +20,7 @@ import io.jbuild.graph.ImageTarget;
 import io.jbuild.graph.SourceLocation;
 import io.jbuild.graph.Vertex;
 import io.jbuild.oci.ContainerConfig;
+import io.jbuild.oci.Digest;
 import io.jbuild.oci.ImageReference;
 import io.jbuild.oci.InvalidContentException;
 import io.jbuild.oci.Platform;
@@ -364,6 +365,10 @@ public final class DockerfileBuild {
       }
       image = s.solve(imageTarget);
     } catch (StepFailedException e) {
+      if (cancelled) {
+        // Ctrl-C on a terminal also reaches the container, which may die of it before it is killed
+        throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
+      }
       throw new BuildException(BuildException.Kind.STEP_FAILED, events.describeFailure(e), e.exitCode(), e.lastLines(), e);
     } catch (InterruptedException e) {
       throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
@@ -371,59 +376,92 @@ public final class DockerfileBuild {
       if (cancelled) {
         throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
       }
-      throw new BuildException(BuildException.Kind.ENVIRONMENT, "build failed: " + e.getMessage(), e);
+      throw environment("build failed", e, root.resolve("tmp"));
     } finally {
       solver = null;
     }
 
     List<String> outputsDone = new ArrayList<>();
+    List<String> pushed = new ArrayList<>();
+    Path exportDir = root;
     try {
       resolver.nameCompletePulls();
       for (Output o : outs) {
         switch (o.type()) {
           case "image" -> {
+            String names = String.join(", ", refs.stream().map(ImageReference::familiar).toList());
+            int step = events.begin("exporting to image" + (refs.isEmpty() ? "" : " " + names));
+            long s0 = System.nanoTime();
             for (ImageReference r : refs) {
               images.tag(r, image.manifest());
             }
-            outputsDone.add("image" + (refs.isEmpty() ? "" : " " + String.join(", ", refs.stream().map(ImageReference::familiar).toList())));
+            events.end(step, s0);
+            outputsDone.add("image" + (refs.isEmpty() ? "" : " " + names));
           }
           case "oci", "docker" -> {
-            writeArchive(o, store, image, refs);
+            exportDir = o.dest().equals("-") ? root : Path.of(o.dest()).toAbsolutePath().getParent();
+            int step = events.begin("exporting to " + o.type() + " image format " + o.dest());
+            long s0 = System.nanoTime();
+            writeArchive(o, store, image, refs, new Progress(listener, step, "layers", o.type().equals("oci") ? image.layersSize() : -1));
+            events.end(step, s0);
             outputsDone.add(o.type() + " " + o.dest());
           }
           case "registry" -> {
-            pushAll(store, registry, image, refs, events);
+            pushed.addAll(pushAll(store, registry, image, refs, events));
             outputsDone.add("registry");
           }
           default -> throw new BuildException(BuildException.Kind.INVALID_INPUT,
               "--output type=" + o.type() + " is not supported yet; use type=image, oci, docker or registry", null);
         }
+        exportDir = root;
       }
       if (push && outs.stream().noneMatch(o -> o.type().equals("registry"))) {
-        pushAll(store, registry, image, refs, events);
+        pushed.addAll(pushAll(store, registry, image, refs, events));
         outputsDone.add("registry");
       }
     } catch (IOException | RuntimeException e) {
-      throw new BuildException(BuildException.Kind.ENVIRONMENT, "export failed: " + e.getMessage(), e);
+      throw environment("export failed", e, exportDir);
     }
     return new BuildResult(image.config().digest(), image.manifest(),
         refs.stream().map(ImageReference::familiar).toList(), image.layersSize(),
-        System.nanoTime() - t0, events.run.get(), events.cached.get(), outputsDone);
+        System.nanoTime() - t0, events.run.get(), events.cached.get(), outputsDone, pushed);
   }
 
-  private void pushAll(StorageRoot store, RegistryAccess registry, SolvedImage image, List<ImageReference> refs, Events events)
+  /**
+   * An environment failure for people: a full disk names the directory that filled up and what
+   * to do, the rest keeps its cause's message.
+   */
+  private static BuildException environment(String what, Exception e, Path dir) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && m.contains("No space left on device")) {
+        return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": no space left on device in "
+            + dir.toAbsolutePath() + " (" + m + "): free space there, remove unused images (jbuild rmi), "
+            + "or point --root / JBUILD_ROOT (or the output's dest) at a bigger disk", e);
+      }
+    }
+    return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + e.getMessage(), e);
+  }
+
+  private List<String> pushAll(StorageRoot store, RegistryAccess registry, SolvedImage image, List<ImageReference> refs, Events events)
       throws IOException {
     ImagePusher pusher = new ImagePusher(store.content(), registry);
+    List<String> pushed = new ArrayList<>();
     for (ImageReference r : refs) {
-      events.listener.onEvent(new BuildEvent.Info(System.nanoTime(), "pushing " + r.familiar()));
-      pusher.push(image.manifest(), r);
+      int step = events.begin("pushing " + r.familiar());
+      long s0 = System.nanoTime();
+      Digest digest = pusher.push(image.manifest(), r);
+      events.end(step, s0);
+      pushed.add(r + "@" + digest);
     }
+    return pushed;
   }
 
   /** Writes an archive to a temporary file beside dest and renames it: never a half-written dest. */
-  private static void writeArchive(Output o, StorageRoot store, SolvedImage image, List<ImageReference> refs) throws IOException {
+  private static void writeArchive(Output o, StorageRoot store, SolvedImage image, List<ImageReference> refs,
+      Progress progress) throws IOException {
     if (o.dest().equals("-")) {
-      OutputStream out = System.out;
+      OutputStream out = progress.counting(System.out);
       write(o.type(), store, image, refs, out);
       out.flush();
       return;
@@ -433,7 +471,7 @@ public final class DockerfileBuild {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + dest.getFileName(), ".partial");
     try {
-      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+      try (OutputStream out = progress.counting(new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
         write(o.type(), store, image, refs, out);
       }
       Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -448,6 +486,43 @@ public final class DockerfileBuild {
       OciArchiveWriter.write(store.content(), image.manifest(), refs, out);
     } else {
       DockerArchiveWriter.write(store.content(), image.manifest(), refs, out);
+    }
+  }
+
+  /** Reports the bytes a step writes as {@link BuildEvent.Progress}: every 256 KiB and on flush. */
+  private record Progress(BuildListener listener, int step, String what, long total) {
+    OutputStream counting(OutputStream target) {
+      return new java.io.FilterOutputStream(target) {
+        private long count;
+        private long reported = -1;
+
+        @Override
+        public void write(int b) throws IOException {
+          out.write(b);
+          count++;
+          report(false);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+          count += len;
+          report(false);
+        }
+
+        @Override
+        public void flush() throws IOException {
+          out.flush();
+          report(true);
+        }
+
+        private void report(boolean always) {
+          if (count != reported && (always || reported < 0 || count - reported >= (256 << 10))) {
+            reported = count;
+            listener.onEvent(new BuildEvent.Progress(System.nanoTime(), step, what, count, total));
+          }
+        }
+      };
     }
   }
 
@@ -467,6 +542,17 @@ public final class DockerfileBuild {
 
     private int number(Vertex v) {
       return numbers.computeIfAbsent(v, k -> next.incrementAndGet());
+    }
+
+    /** Starts a step that is no vertex (an export, a push) and returns its number. */
+    int begin(String name) {
+      int n = next.incrementAndGet();
+      listener.onEvent(new BuildEvent.StepStarted(System.nanoTime(), n, name, null));
+      return n;
+    }
+
+    void end(int step, long startNanos) {
+      listener.onEvent(new BuildEvent.StepFinished(System.nanoTime(), step, System.nanoTime() - startNanos));
     }
 
     @Override

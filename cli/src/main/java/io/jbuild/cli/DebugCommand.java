@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "debug", description = "Look inside jbuild's view of a build.", mixinStandardHelpOptions = true,
-    subcommands = {DebugCommand.Ast.class, DebugCommand.Graph.class})
+    subcommands = {DebugCommand.Ast.class, DebugCommand.Graph.class},
+    footer = {"", "Examples:", "  jbuild debug ast Dockerfile", "  jbuild debug graph ."})
 final class DebugCommand implements Runnable {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -37,7 +38,7 @@ final class DebugCommand implements Runnable {
   }
 
   @Command(name = "ast", description = "Print the parsed Dockerfile in BuildKit's debug format.",
-      mixinStandardHelpOptions = true)
+      mixinStandardHelpOptions = true, footer = {"", "Example:", "  jbuild debug ast Dockerfile"})
   static final class Ast implements Callable<Integer> {
     @Parameters(paramLabel = "FILE")
     Path file;
