@@ -8,6 +8,7 @@ import io.jbuild.builder.StepFailedException;
 import io.jbuild.builder.layer.Compression;
 import io.jbuild.builder.pull.ImagePuller;
 import io.jbuild.cache.DockerIgnore;
+import io.jbuild.cache.GarbageCollector;
 import io.jbuild.cache.StorageRoot;
 import io.jbuild.exporter.DockerArchiveWriter;
 import io.jbuild.exporter.ImagePusher;
@@ -317,6 +318,33 @@ public final class DockerfileBuild {
   }
 
   public BuildResult build() throws BuildException {
+    StorageRoot store = openRoot();
+    // held until the image is named: a concurrent prune must not take blobs of a build in flight
+    GarbageCollector.Lock gcLock;
+    try {
+      gcLock = GarbageCollector.lockShared(store);
+    } catch (IOException e) {
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, "cannot lock " + store.dir() + ": " + e.getMessage(), e);
+    }
+    BuildResult result;
+    try {
+      result = build(store);
+    } finally {
+      try {
+        gcLock.close();
+      } catch (IOException e) {
+        // released with the process anyway
+      }
+    }
+    try {
+      Maintenance.automaticGc(store);
+    } catch (IOException | RuntimeException e) {
+      listener.onEvent(new BuildEvent.Warning(System.nanoTime(), "automatic GC failed: " + e.getMessage(), null));
+    }
+    return result;
+  }
+
+  private BuildResult build(StorageRoot store) throws BuildException {
     long t0 = System.nanoTime();
     byte[] text = readDockerfile();
     String fileName = dockerfileName();
@@ -336,7 +364,6 @@ public final class DockerfileBuild {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
     }
 
-    StorageRoot store = openRoot();
     RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
     ImagePuller puller = new ImagePuller(store.content(), registry);
     ImageStore images = new ImageStore(store);

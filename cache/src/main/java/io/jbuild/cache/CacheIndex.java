@@ -67,6 +67,16 @@ public final class CacheIndex {
     return dir.resolveSibling("builds").resolve(name.encoded() + ".json");
   }
 
+  /** Marks a record as just used (its mtime), for least-recently-used pruning. */
+  public void touch(Digest key) {
+    GarbageCollector.touch(file(key));
+  }
+
+  /** The directory of the records (for the garbage collector). */
+  Path keysDir() {
+    return dir;
+  }
+
   public void remove(Digest key) throws IOException {
     Files.deleteIfExists(file(key));
   }
