@@ -628,6 +628,15 @@ public final class DockerfileBuild {
      */
     String describeFailure(StepFailedException e) {
       StringBuilder b = new StringBuilder();
+      if (!e.lastLines().isEmpty()) {
+        // like BuildKit's error block: the step and the tail of its output (up to 20 lines),
+        // so the cause is on screen even when the live output scrolled away or was not shown
+        b.append("------\n > ").append(e.vertex() == null ? "step" : e.vertex().name()).append(":\n");
+        for (String line : e.lastLines()) {
+          b.append(line).append('\n');
+        }
+        b.append("------\n");
+      }
       SourceLocation loc = e.vertex() == null ? null : e.vertex().location();
       if (loc != null) {
         b.append(loc.file()).append(':').append(loc.startLine()).append('\n');
