@@ -184,7 +184,8 @@ public final class DockerfileBuild {
     long t0 = System.nanoTime();
     if (!Files.isDirectory(context)) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT,
-          "context directory \"" + context + "\" does not exist or is not a directory", null);
+          "context directory \"" + context + "\" does not exist or is not a directory: the last argument of a build "
+          + "is the directory with the files COPY and ADD read, usually . (jbuild build -t NAME .)", null);
     }
     Path dockerfilePath = dockerfile != null ? dockerfile : context.resolve("Dockerfile");
     byte[] text = dockerfileContent;

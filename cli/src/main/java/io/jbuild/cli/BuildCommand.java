@@ -131,7 +131,7 @@ final class BuildCommand implements Callable<Integer> {
       build = configure();
       Preflight.requireRoot(Preflight.uid());
     } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println("ERROR: " + e.getMessage());
       err.println("See 'jbuild build --help'.");
       return Main.USAGE;
     } catch (BuildException e) {
