@@ -253,7 +253,8 @@ public final class DockerfileBuild {
   private byte[] readDockerfile() throws BuildException {
     if (!Files.isDirectory(context)) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT,
-          "context directory \"" + context + "\" does not exist or is not a directory", null);
+          "context directory \"" + context + "\" does not exist or is not a directory: the last argument of a build "
+          + "is the directory with the files COPY and ADD read, usually . (jbuild build -t NAME .)", null);
     }
     if (dockerfileContent != null) {
       return dockerfileContent;

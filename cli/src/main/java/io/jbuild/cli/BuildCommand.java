@@ -151,7 +151,7 @@ class BuildCommand implements Callable<Integer> {
       build = configure();
       Preflight.requireRoot(Preflight.uid());
     } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println("ERROR: " + e.getMessage());
       err.println("See 'jbuild build --help'.");
       return Main.USAGE;
     } catch (BuildException e) {

@@ -33,12 +33,12 @@ final class JbuildCommand implements Runnable {
     cli.addSubcommand("completion", new CompletionCommand());
     DockerFlags.register(cli.getSubcommands().get("build").getCommandSpec());
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      cmd.getErr().println("error: " + ex.getMessage());
+      cmd.getErr().println("ERROR: " + ex.getMessage());
       return Main.BUILD_FAILED;
     });
     cli.setParameterExceptionHandler((ex, args) -> {
       CommandLine cmd = ex.getCommandLine();
-      cmd.getErr().println("error: " + ex.getMessage());
+      cmd.getErr().println("ERROR: " + ex.getMessage());
       cmd.getErr().println("See '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
       return Main.USAGE;
     });
