@@ -6,6 +6,7 @@ import io.jbuild.builder.SolvedImage;
 import io.jbuild.builder.Solver;
 import io.jbuild.builder.StepFailedException;
 import io.jbuild.builder.layer.Compression;
+import io.jbuild.builder.layer.RootfsExport;
 import io.jbuild.builder.pull.ImagePuller;
 import io.jbuild.cache.DockerIgnore;
 import io.jbuild.cache.StorageRoot;
@@ -20,6 +21,9 @@ import io.jbuild.graph.ImageTarget;
 import io.jbuild.graph.SourceLocation;
 import io.jbuild.graph.Vertex;
 import io.jbuild.oci.ContainerConfig;
+import io.jbuild.oci.Descriptor;
+import io.jbuild.oci.ImageManifest;
+import io.jbuild.oci.Json;
 import io.jbuild.oci.ImageReference;
 import io.jbuild.oci.InvalidContentException;
 import io.jbuild.oci.Platform;
@@ -211,6 +215,9 @@ public final class DockerfileBuild {
     if (outs.isEmpty()) {
       outs.add(Output.IMAGE);
     }
+    for (Output o : outs) {
+      ExportVariant.of(o); // a wrong attribute fails before the build, not after it
+    }
     if ((push || outs.stream().anyMatch(o -> o.type().equals("registry"))) && refs.isEmpty()) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
     }
@@ -279,28 +286,40 @@ public final class DockerfileBuild {
 
     List<String> outputsDone = new ArrayList<>();
     try {
+      Output pushOutput = null;
       for (Output o : outs) {
+        ExportVariant variant = ExportVariant.of(o);
         switch (o.type()) {
           case "image" -> {
+            Descriptor m = variant.apply(store.content(), image.manifest());
             for (ImageReference r : refs) {
-              images.tag(r, image.manifest());
+              images.tag(r, m);
             }
             outputsDone.add("image" + (refs.isEmpty() ? "" : " " + String.join(", ", refs.stream().map(ImageReference::familiar).toList())));
+            if (pushOutput == null) {
+              pushOutput = o;
+            }
           }
           case "oci", "docker" -> {
-            writeArchive(o, store, image, refs);
+            writeArchive(o, store, variant.apply(store.content(), image.manifest()), refs);
+            outputsDone.add(o.type() + " " + o.dest());
+          }
+          case "local", "tar" -> {
+            writeFilesystem(o, store, image);
             outputsDone.add(o.type() + " " + o.dest());
           }
           case "registry" -> {
-            pushAll(store, registry, image, refs, events);
+            pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events);
             outputsDone.add("registry");
           }
           default -> throw new BuildException(BuildException.Kind.INVALID_INPUT,
-              "--output type=" + o.type() + " is not supported yet; use type=image, oci, docker or registry", null);
+              "--output type=" + o.type() + " is not supported; use type=image, oci, docker, local, tar or registry", null);
         }
       }
       if (push && outs.stream().noneMatch(o -> o.type().equals("registry"))) {
-        pushAll(store, registry, image, refs, events);
+        // --push is type=image,push=true: the image output's attributes apply to what is pushed
+        ExportVariant variant = pushOutput == null ? ExportVariant.DEFAULT : ExportVariant.of(pushOutput);
+        pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events);
         outputsDone.add("registry");
       }
     } catch (IOException | RuntimeException e) {
@@ -311,20 +330,45 @@ public final class DockerfileBuild {
         System.nanoTime() - t0, events.run.get(), events.cached.get(), outputsDone);
   }
 
-  private void pushAll(StorageRoot store, RegistryAccess registry, SolvedImage image, List<ImageReference> refs, Events events)
+  private void pushAll(StorageRoot store, RegistryAccess registry, Descriptor manifest, List<ImageReference> refs, Events events)
       throws IOException {
     ImagePusher pusher = new ImagePusher(store.content(), registry);
     for (ImageReference r : refs) {
       events.listener.onEvent(new BuildEvent.Info(System.nanoTime(), "pushing " + r.familiar()));
-      pusher.push(image.manifest(), r);
+      pusher.push(manifest, r);
     }
   }
 
   /** Writes an archive to a temporary file beside dest and renames it: never a half-written dest. */
-  private static void writeArchive(Output o, StorageRoot store, SolvedImage image, List<ImageReference> refs) throws IOException {
+  private static void writeArchive(Output o, StorageRoot store, Descriptor manifest, List<ImageReference> refs) throws IOException {
+    writeFile(o, out -> write(o.type(), store, manifest, refs, out));
+  }
+
+  /**
+   * type=local: the image's final filesystem in a directory; type=tar: the same as one tar. Made
+   * from the layers in the content store (whiteouts applied), never from a snapshot on disk.
+   */
+  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image) throws IOException {
+    ImageManifest m = Json.read(store.content().read(image.manifest().digest()), ImageManifest.class,
+        "manifest " + image.manifest().digest());
+    RootfsExport export = new RootfsExport(store.content(), m.layers(), image.imageConfig().diffIds());
+    if (o.type().equals("local")) {
+      export.toDirectory(Path.of(o.dest()));
+    } else {
+      writeFile(o, export::toTar);
+    }
+  }
+
+  @FunctionalInterface
+  private interface StreamWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /** dest=- streams to stdout; else a temporary file beside dest, renamed into place when complete. */
+  private static void writeFile(Output o, StreamWriter writer) throws IOException {
     if (o.dest().equals("-")) {
       OutputStream out = System.out;
-      write(o.type(), store, image, refs, out);
+      writer.write(out);
       out.flush();
       return;
     }
@@ -334,7 +378,7 @@ public final class DockerfileBuild {
     Path tmp = Files.createTempFile(dir, "." + dest.getFileName(), ".partial");
     try {
       try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        write(o.type(), store, image, refs, out);
+        writer.write(out);
       }
       Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
@@ -342,12 +386,12 @@ public final class DockerfileBuild {
     }
   }
 
-  private static void write(String type, StorageRoot store, SolvedImage image, List<ImageReference> refs, OutputStream out)
+  private static void write(String type, StorageRoot store, Descriptor manifest, List<ImageReference> refs, OutputStream out)
       throws IOException {
     if (type.equals("oci")) {
-      OciArchiveWriter.write(store.content(), image.manifest(), refs, out);
+      OciArchiveWriter.write(store.content(), manifest, refs, out);
     } else {
-      DockerArchiveWriter.write(store.content(), image.manifest(), refs, out);
+      DockerArchiveWriter.write(store.content(), manifest, refs, out);
     }
   }
 

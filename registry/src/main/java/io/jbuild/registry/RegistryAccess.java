@@ -356,6 +356,23 @@ public final class RegistryAccess {
     });
   }
 
+  /**
+   * Checks that the configured credentials open {@code registry}, as {@code docker login} does:
+   * {@code GET /v2/} with them (for a token registry, a token for no scope first). Throws the
+   * {@link RegistryException} that says which credentials were refused.
+   */
+  public void checkLogin(String registry) throws IOException {
+    Transport.Endpoint ep = transport.endpoint(registry);
+    transport.retry(ep, null, "log in", () -> {
+      try (Transport.Response r = ep.send(null, Transport.Request.get("/v2/", List.of()))) {
+        if (r.status() != 200) {
+          throw ep.error(null, r, "log in (GET /v2/)");
+        }
+      }
+      return null;
+    });
+  }
+
   /** Tells this instance that {@code repo} holds the blob, so later pushes in the registry may mount it. */
   public void rememberBlob(ImageReference repo, Digest digest) {
     remember(repo.registry(), digest, repo.repository());
