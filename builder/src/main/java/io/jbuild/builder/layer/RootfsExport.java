@@ -164,7 +164,7 @@ public final class RootfsExport {
           return;
         }
         String path = String.join("/", parts);
-        if (winners.containsKey(path) || hidden(parts, winners, whiteouts, opaque)) {
+        if (winners.containsKey(path) || hidden(parts, layer, winners, whiteouts, opaque)) {
           return;
         }
         winners.put(path, new Winner(layer, ordinal, h.type));
@@ -178,8 +178,8 @@ public final class RootfsExport {
   }
 
   /** True when a higher layer hides {@code parts}: a whiteout of it or a parent, an opaque parent, a non-directory parent. */
-  private static boolean hidden(List<String> parts, Map<String, Winner> winners, Map<String, Integer> whiteouts,
-      Map<String, Integer> opaque) {
+  private static boolean hidden(List<String> parts, int layer, Map<String, Winner> winners,
+      Map<String, Integer> whiteouts, Map<String, Integer> opaque) {
     StringBuilder prefix = new StringBuilder();
     for (int k = 0; k < parts.size(); k++) {
       if (k > 0) {
@@ -192,7 +192,9 @@ public final class RootfsExport {
       }
       if (k < parts.size() - 1) {
         Winner w = winners.get(p);
-        if (w != null && w.type() != TarHeader.DIR) {
+        if (w != null && w.type() != TarHeader.DIR && w.layer() > layer) {
+          // a higher layer's file or link replaced the directory; in the same layer, an entry
+          // under a symlink is written through it (resolved inside the root), as containerd does
           return true;
         }
         if (opaque.containsKey(p)) {
@@ -260,6 +262,10 @@ public final class RootfsExport {
       }
     } catch (NoSuchFileException e) {
       throw new LayerException(name + " is not in the content store", e);
+    } catch (LayerException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new LayerException(name + ": " + e.getMessage(), e);
     }
   }
 
