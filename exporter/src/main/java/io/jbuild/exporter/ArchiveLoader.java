@@ -134,10 +134,11 @@ public final class ArchiveLoader {
     } catch (java.io.EOFException ex) {
       throw invalid(null, "the archive ends in the middle of an entry (truncated?)");
     } catch (IOException ex) {
-      if (entries == 0 || String.valueOf(ex.getMessage()).contains("header")) {
-        throw invalid(null, "not a readable tar archive: " + ex.getMessage());
+      String m = String.valueOf(ex.getMessage());
+      if (entries == 0 || m.contains("header") || m.contains("Truncated") || m.contains("truncated")) {
+        throw invalid(null, "not a readable tar archive: " + m);
       }
-      throw ex;
+      throw new IOException(source + ": " + m, ex);
     }
     if (entries == 0) {
       throw invalid(null, "not a tar archive, or an empty one");
