@@ -6,6 +6,7 @@ import io.jbuild.builder.SolvedImage;
 import io.jbuild.builder.Solver;
 import io.jbuild.builder.StepFailedException;
 import io.jbuild.builder.layer.Compression;
+import io.jbuild.builder.layer.RootfsExport;
 import io.jbuild.builder.pull.ImagePuller;
 import io.jbuild.cache.DockerIgnore;
 import io.jbuild.cache.GarbageCollector;
@@ -22,6 +23,9 @@ import io.jbuild.graph.SourceLocation;
 import io.jbuild.graph.Vertex;
 import io.jbuild.oci.ContainerConfig;
 import io.jbuild.oci.Digest;
+import io.jbuild.oci.Descriptor;
+import io.jbuild.oci.ImageManifest;
+import io.jbuild.oci.Json;
 import io.jbuild.oci.ImageReference;
 import io.jbuild.oci.InvalidContentException;
 import io.jbuild.oci.Platform;
@@ -361,6 +365,9 @@ public final class DockerfileBuild {
     if (outs.isEmpty()) {
       outs.add(Output.IMAGE);
     }
+    for (Output o : outs) {
+      ExportVariant.of(o); // a wrong attribute fails before the build, not after it
+    }
     if ((push || outs.stream().anyMatch(o -> o.type().equals("registry"))) && refs.isEmpty()) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
     }
@@ -414,37 +421,54 @@ public final class DockerfileBuild {
     Path exportDir = root;
     try {
       resolver.nameCompletePulls();
+      Output pushOutput = null;
       for (Output o : outs) {
+        ExportVariant variant = ExportVariant.of(o);
         switch (o.type()) {
           case "image" -> {
             String names = String.join(", ", refs.stream().map(ImageReference::familiar).toList());
             int step = events.begin("exporting to image" + (refs.isEmpty() ? "" : " " + names));
             long s0 = System.nanoTime();
+            Descriptor m = variant.apply(store.content(), image.manifest());
             for (ImageReference r : refs) {
-              images.tag(r, image.manifest());
+              images.tag(r, m);
             }
             events.end(step, s0);
             outputsDone.add("image" + (refs.isEmpty() ? "" : " " + names));
+            if (pushOutput == null) {
+              pushOutput = o;
+            }
           }
           case "oci", "docker" -> {
             exportDir = o.dest().equals("-") ? root : Path.of(o.dest()).toAbsolutePath().getParent();
             int step = events.begin("exporting to " + o.type() + " image format " + o.dest());
             long s0 = System.nanoTime();
-            writeArchive(o, store, image, refs, new Progress(listener, step, "layers", o.type().equals("oci") ? image.layersSize() : -1));
+            writeArchive(o, store, variant.apply(store.content(), image.manifest()), refs,
+                new Progress(listener, step, "layers", o.type().equals("oci") ? image.layersSize() : -1));
+            events.end(step, s0);
+            outputsDone.add(o.type() + " " + o.dest());
+          }
+          case "local", "tar" -> {
+            exportDir = o.dest().equals("-") ? root : Path.of(o.dest()).toAbsolutePath().getParent();
+            int step = events.begin("exporting the filesystem to " + o.type() + " " + o.dest());
+            long s0 = System.nanoTime();
+            writeFilesystem(o, store, image);
             events.end(step, s0);
             outputsDone.add(o.type() + " " + o.dest());
           }
           case "registry" -> {
-            pushed.addAll(pushAll(store, registry, image, refs, events));
+            pushed.addAll(pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events));
             outputsDone.add("registry");
           }
           default -> throw new BuildException(BuildException.Kind.INVALID_INPUT,
-              "--output type=" + o.type() + " is not supported yet; use type=image, oci, docker or registry", null);
+              "--output type=" + o.type() + " is not supported; use type=image, oci, docker, local, tar or registry", null);
         }
         exportDir = root;
       }
       if (push && outs.stream().noneMatch(o -> o.type().equals("registry"))) {
-        pushed.addAll(pushAll(store, registry, image, refs, events));
+        // --push is type=image,push=true: the image output's attributes apply to what is pushed
+        ExportVariant variant = pushOutput == null ? ExportVariant.DEFAULT : ExportVariant.of(pushOutput);
+        pushed.addAll(pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events));
         outputsDone.add("registry");
       }
     } catch (IOException | RuntimeException e) {
@@ -471,14 +495,14 @@ public final class DockerfileBuild {
     return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + e.getMessage(), e);
   }
 
-  private List<String> pushAll(StorageRoot store, RegistryAccess registry, SolvedImage image, List<ImageReference> refs, Events events)
+  private List<String> pushAll(StorageRoot store, RegistryAccess registry, Descriptor manifest, List<ImageReference> refs, Events events)
       throws IOException {
     ImagePusher pusher = new ImagePusher(store.content(), registry);
     List<String> pushed = new ArrayList<>();
     for (ImageReference r : refs) {
       int step = events.begin("pushing " + r.familiar());
       long s0 = System.nanoTime();
-      Digest digest = pusher.push(image.manifest(), r);
+      Digest digest = pusher.push(manifest, r);
       events.end(step, s0);
       pushed.add(r + "@" + digest);
     }
@@ -486,11 +510,36 @@ public final class DockerfileBuild {
   }
 
   /** Writes an archive to a temporary file beside dest and renames it: never a half-written dest. */
-  private static void writeArchive(Output o, StorageRoot store, SolvedImage image, List<ImageReference> refs,
+  private static void writeArchive(Output o, StorageRoot store, Descriptor manifest, List<ImageReference> refs,
       Progress progress) throws IOException {
+    writeFile(o, progress, out -> write(o.type(), store, manifest, refs, out));
+  }
+
+  /**
+   * type=local: the image's final filesystem in a directory; type=tar: the same as one tar. Made
+   * from the layers in the content store (whiteouts applied), never from a snapshot on disk.
+   */
+  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image) throws IOException {
+    ImageManifest m = Json.read(store.content().read(image.manifest().digest()), ImageManifest.class,
+        "manifest " + image.manifest().digest());
+    RootfsExport export = new RootfsExport(store.content(), m.layers(), image.imageConfig().diffIds());
+    if (o.type().equals("local")) {
+      export.toDirectory(Path.of(o.dest()));
+    } else {
+      writeFile(o, null, export::toTar);
+    }
+  }
+
+  @FunctionalInterface
+  private interface StreamWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /** dest=- streams to stdout; else a temporary file beside dest, renamed into place when complete. */
+  private static void writeFile(Output o, Progress progress, StreamWriter writer) throws IOException {
     if (o.dest().equals("-")) {
-      OutputStream out = progress.counting(System.out);
-      write(o.type(), store, image, refs, out);
+      OutputStream out = progress == null ? System.out : progress.counting(System.out);
+      writer.write(out);
       out.flush();
       return;
     }
@@ -499,8 +548,9 @@ public final class DockerfileBuild {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + dest.getFileName(), ".partial");
     try {
-      try (OutputStream out = progress.counting(new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
-        write(o.type(), store, image, refs, out);
+      OutputStream file = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+      try (OutputStream out = progress == null ? file : progress.counting(file)) {
+        writer.write(out);
       }
       Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
@@ -508,12 +558,12 @@ public final class DockerfileBuild {
     }
   }
 
-  private static void write(String type, StorageRoot store, SolvedImage image, List<ImageReference> refs, OutputStream out)
+  private static void write(String type, StorageRoot store, Descriptor manifest, List<ImageReference> refs, OutputStream out)
       throws IOException {
     if (type.equals("oci")) {
-      OciArchiveWriter.write(store.content(), image.manifest(), refs, out);
+      OciArchiveWriter.write(store.content(), manifest, refs, out);
     } else {
-      DockerArchiveWriter.write(store.content(), image.manifest(), refs, out);
+      DockerArchiveWriter.write(store.content(), manifest, refs, out);
     }
   }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {BuildCommand.class, ImagesCommand.class, StoreCommands.Tag.class, StoreCommands.Rmi.class,
         StoreCommands.Inspect.class, StoreCommands.History.class, StoreCommands.Save.class, StoreCommands.Push.class,
         StoreCommands.Pull.class, ImportCommand.class, MaintenanceCommands.Prune.class, MaintenanceCommands.Du.class,
-        VersionCommand.class,
+        LoadCommand.class, LoginCommand.class, LogoutCommand.class, VersionCommand.class,
         DebugCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Examples:",
         "  jbuild -t hello:1.0 testdata/dockerfiles/hello",
