@@ -404,6 +404,11 @@ public final class DockerfileBuild {
         // Ctrl-C on a terminal also reaches the container, which may die of it before it is killed
         throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
       }
+      String full = noSpace(e, store.tmp());
+      if (full != null) {
+        // a step that failed because the disk filled up: say which disk, after where
+        throw new BuildException(BuildException.Kind.ENVIRONMENT, events.describeFailure(e) + "\n" + full, e);
+      }
       throw new BuildException(BuildException.Kind.STEP_FAILED, events.describeFailure(e), e.exitCode(), e.lastLines(), e);
     } catch (InterruptedException e) {
       throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
@@ -484,15 +489,20 @@ public final class DockerfileBuild {
    * to do, the rest keeps its cause's message.
    */
   private static BuildException environment(String what, Exception e, Path dir) {
+    String full = noSpace(e, dir);
+    return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + (full != null ? full : e.getMessage()), e);
+  }
+
+  /** "no space left on device in DIR (...): what to do", when that is what went wrong; else null. */
+  private static String noSpace(Throwable e, Path dir) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String m = t.getMessage();
       if (m != null && m.contains("No space left on device")) {
-        return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": no space left on device in "
-            + dir.toAbsolutePath() + " (" + m + "): free space there, remove unused images (jbuild rmi), "
-            + "or point --root / JBUILD_ROOT (or the output's dest) at a bigger disk", e);
+        return "no space left on device in " + dir.toAbsolutePath() + " (" + m + "): free space there, remove unused "
+            + "images (jbuild rmi, jbuild prune), or point --root / JBUILD_ROOT (or the output's dest) at a bigger disk";
       }
     }
-    return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + e.getMessage(), e);
+    return null;
   }
 
   private List<String> pushAll(StorageRoot store, RegistryAccess registry, Descriptor manifest, List<ImageReference> refs, Events events)

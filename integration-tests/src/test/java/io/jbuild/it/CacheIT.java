@@ -99,6 +99,30 @@ class CacheIT {
   }
 
   @Test
+  void builds_threeProcessesOnOneRoot_allSucceedWithTheSameImage() throws Exception {
+    Path fresh = shared.resolve("concurrent-root");
+    Exec.jbuild(fresh, "import", "-q", shared.resolve("rootfs").toString(), "busybox:latest").assertOk("import");
+    List<java.util.concurrent.CompletableFuture<Exec>> runs = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return Exec.jbuild(fresh, "build", "-q", "--build-arg", "SOURCE_DATE_EPOCH=0", "-t", "concurrent", ctx.toString());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (java.util.concurrent.CompletableFuture<Exec> r : runs) {
+      ids.add(r.get().assertOk("concurrent build").stdout().trim());
+    }
+    assertEquals(1, ids.size(), "the same inputs give the same image in every process: " + ids);
+    assertEquals(ids.iterator().next(),
+        Exec.jbuild(fresh, "build", "-q", "--build-arg", "SOURCE_DATE_EPOCH=0", "-t", "concurrent", ctx.toString())
+            .assertOk("rebuild").stdout().trim());
+  }
+
+  @Test
   void rebuild_noCache_runsEveryStepAndSaysWhy() throws Exception {
     build();
     Exec again = build("--no-cache");
