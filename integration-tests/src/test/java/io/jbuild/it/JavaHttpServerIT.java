@@ -49,7 +49,7 @@ class JavaHttpServerIT {
     }
     String jmods = Path.of(System.getProperty("java.home"), "jmods").toString();
     Exec.run(null, Map.of(), 300, List.of("jlink", "--module-path", jmods, "--add-modules",
-        "java.base,java.compiler,jdk.compiler,jdk.zipfs", "--strip-debug", "--no-header-files", "--no-man-pages",
+        "java.base,java.compiler,jdk.compiler,jdk.zipfs,jdk.httpserver", "--strip-debug", "--no-header-files", "--no-man-pages",
         "--output", ctx.resolve("jdk").toString())).assertOk("jlink jdk");
     Exec.run(null, Map.of(), 300, List.of("jlink", "--module-path", jmods, "--add-modules",
         "java.base,jdk.httpserver", "--strip-debug", "--no-header-files", "--no-man-pages",
