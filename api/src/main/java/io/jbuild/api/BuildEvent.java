@@ -19,6 +19,9 @@ public sealed interface BuildEvent {
 
   record StepCached(long timeNanos, int step, String name) implements BuildEvent {}
 
+  /** A step that runs because the cache had no result for it; reason: the first input that differs from the last build. */
+  record StepCacheMiss(long timeNanos, int step, String name, String reason) implements BuildEvent {}
+
   /** One line of a running step's output; stream is "stdout" or "stderr". */
   record StepLog(long timeNanos, int step, String stream, String line) implements BuildEvent {}
 

@@ -6,8 +6,10 @@ import io.jbuild.builder.SolvedImage;
 import io.jbuild.builder.Solver;
 import io.jbuild.builder.StepFailedException;
 import io.jbuild.builder.layer.Compression;
+import io.jbuild.builder.layer.RootfsExport;
 import io.jbuild.builder.pull.ImagePuller;
 import io.jbuild.cache.DockerIgnore;
+import io.jbuild.cache.GarbageCollector;
 import io.jbuild.cache.StorageRoot;
 import io.jbuild.exporter.DockerArchiveWriter;
 import io.jbuild.exporter.ImagePusher;
@@ -21,6 +23,9 @@ import io.jbuild.graph.SourceLocation;
 import io.jbuild.graph.Vertex;
 import io.jbuild.oci.ContainerConfig;
 import io.jbuild.oci.Digest;
+import io.jbuild.oci.Descriptor;
+import io.jbuild.oci.ImageManifest;
+import io.jbuild.oci.Json;
 import io.jbuild.oci.ImageReference;
 import io.jbuild.oci.InvalidContentException;
 import io.jbuild.oci.Platform;
@@ -59,6 +64,7 @@ public final class DockerfileBuild {
   private final List<String> tags = new ArrayList<>();
   private final Map<String, String> buildArgs = new LinkedHashMap<>();
   private final Map<String, String> labels = new LinkedHashMap<>();
+  private final Map<String, Path> secrets = new LinkedHashMap<>();
   private final List<Output> outputs = new ArrayList<>();
   private String target;
   private Platform platform = Platform.host();
@@ -110,6 +116,15 @@ public final class DockerfileBuild {
 
   public DockerfileBuild label(String key, String value) {
     labels.put(key, value);
+    return this;
+  }
+
+  /**
+   * {@code --secret id=ID,src=FILE}: a secret RUN {@code --mount=type=secret,id=ID} can read. Its
+   * content is read when the step runs and never enters the image, the cache key or the history.
+   */
+  public DockerfileBuild secret(String id, Path file) {
+    secrets.put(id, file);
     return this;
   }
 
@@ -180,59 +195,115 @@ public final class DockerfileBuild {
     }
   }
 
-  public BuildResult build() throws BuildException {
-    long t0 = System.nanoTime();
+  /**
+   * The build graph the Dockerfile converts to, as JSON (for {@code jbuild debug graph}): every
+   * vertex once, inputs before the vertices that use them, with its digest, op and location.
+   * Base images are resolved (local store, then registry) but nothing is built.
+   */
+  public String graphJson() throws BuildException {
+    byte[] text = readDockerfile();
+    StorageRoot store = openRoot();
+    ImagePuller puller = new ImagePuller(store.content(), new RegistryAccess(RegistryConfig.defaults()));
+    ImageTarget t = convert(text, dockerfileName(), store, new ImageStore(store), puller);
+    List<Map<String, Object>> vertices = new ArrayList<>();
+    java.util.Set<Vertex> seen = new java.util.HashSet<>();
+    java.util.ArrayDeque<Vertex> todo = new java.util.ArrayDeque<>();
+    List<Vertex> order = new ArrayList<>();
+    todo.push(t.root());
+    // iterative post-order: inputs first
+    java.util.Map<Vertex, Boolean> expanded = new java.util.HashMap<>();
+    while (!todo.isEmpty()) {
+      Vertex v = todo.peek();
+      if (seen.contains(v)) {
+        todo.pop();
+        continue;
+      }
+      if (expanded.putIfAbsent(v, Boolean.TRUE) == null) {
+        for (Vertex in : v.inputs()) {
+          if (!seen.contains(in)) {
+            todo.push(in);
+          }
+        }
+        continue;
+      }
+      todo.pop();
+      seen.add(v);
+      order.add(v);
+    }
+    for (Vertex v : order) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("digest", v.digest().toString());
+      m.put("name", v.name());
+      m.put("type", v.op().getClass().getSimpleName());
+      m.put("op", v.op());
+      m.put("inputs", v.inputs().stream().map(i -> i.digest().toString()).toList());
+      if (v.location() != null) {
+        m.put("location", v.location().toString());
+      }
+      vertices.add(m);
+    }
+    Map<String, Object> graph = new LinkedHashMap<>();
+    graph.put("target", t.stageName());
+    graph.put("root", t.root().digest().toString());
+    graph.put("vertices", vertices);
+    graph.put("config", t.config());
+    try {
+      return io.jbuild.oci.Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(graph);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, "cannot write the graph: " + e.getMessage(), e);
+    }
+  }
+
+  private byte[] readDockerfile() throws BuildException {
     if (!Files.isDirectory(context)) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT,
           "context directory \"" + context + "\" does not exist or is not a directory: the last argument of a build "
           + "is the directory with the files COPY and ADD read, usually . (jbuild build -t NAME .)", null);
     }
-    Path dockerfilePath = dockerfile != null ? dockerfile : context.resolve("Dockerfile");
-    byte[] text = dockerfileContent;
-    if (text == null) {
-      try {
-        text = Files.readAllBytes(dockerfilePath);
-      } catch (NoSuchFileException e) {
-        throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile: "
-            + dockerfilePath + " does not exist (use -f to name another file)", e);
-      } catch (IOException e) {
-        throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile "
-            + dockerfilePath + ": " + e.getMessage(), e);
-      }
+    if (dockerfileContent != null) {
+      return dockerfileContent;
     }
-    String fileName = dockerfileContent != null ? "Dockerfile" : dockerfilePath.getFileName().toString();
-    List<ImageReference> refs = new ArrayList<>();
-    for (String t : tags) {
-      try {
-        refs.add(ImageReference.parse(t));
-      } catch (InvalidContentException e) {
-        throw new BuildException(BuildException.Kind.INVALID_INPUT, "invalid tag (-t): " + e.getMessage(), e);
-      }
-    }
-    List<Output> outs = new ArrayList<>(outputs);
-    if (outs.isEmpty()) {
-      outs.add(Output.IMAGE);
-    }
-    if ((push || outs.stream().anyMatch(o -> o.type().equals("registry"))) && refs.isEmpty()) {
-      throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
-    }
-
-    StorageRoot store;
+    Path dockerfilePath = dockerfilePath();
     try {
-      store = StorageRoot.open(root);
+      return Files.readAllBytes(dockerfilePath);
+    } catch (NoSuchFileException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile: "
+          + dockerfilePath + " does not exist (use -f to name another file)", e);
+    } catch (IOException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile "
+          + dockerfilePath + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Path dockerfilePath() {
+    return dockerfile != null ? dockerfile : context.resolve("Dockerfile");
+  }
+
+  private String dockerfileName() {
+    return dockerfileContent != null ? "Dockerfile" : dockerfilePath().getFileName().toString();
+  }
+
+  private StorageRoot openRoot() throws BuildException {
+    try {
+      return StorageRoot.open(root);
     } catch (UncheckedIOException e) {
       throw new BuildException(BuildException.Kind.ENVIRONMENT, e.getMessage(), e);
     }
-    RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
-    ImagePuller puller = new ImagePuller(store.content(), registry);
-    ImageStore images = new ImageStore(store);
-    Events events = new Events(listener, text);
+  }
 
+  /** Dockerfile to graph: .dockerignore read, base images resolved per --pull, --label applied. */
+  private ImageTarget convert(byte[] text, String fileName, StorageRoot store, ImageStore images, ImagePuller puller)
+      throws BuildException {
+    return convert(text, fileName, store, new BaseImageResolver(images, store.content(), puller, pull));
+  }
+
+  private ImageTarget convert(byte[] text, String fileName, StorageRoot store, BaseImageResolver resolver)
+      throws BuildException {
     ImageTarget imageTarget;
     try {
-      List<String> ignore = DockerIgnore.read(context, dockerfileContent != null ? null : dockerfilePath);
+      List<String> ignore = DockerIgnore.read(context, dockerfileContent != null ? null : dockerfilePath());
       ConvertRequest request = new ConvertRequest(text, fileName, Map.copyOf(buildArgs), target, platform,
-          Platform.host(), ignore, new BaseImageResolver(images, store.content(), puller, pull),
+          Platform.host(), ignore, resolver,
           f -> listener.onEvent(new BuildEvent.Warning(System.nanoTime(), f.rule() + ": " + f.message(),
               f.fileName() + ":" + f.line())));
       imageTarget = DockerfileFrontend.convert(request);
@@ -248,6 +319,66 @@ public final class DockerfileBuild {
       imageTarget = new ImageTarget(imageTarget.root(), imageTarget.config().withConfig(c.withLabels(merged)),
           imageTarget.stageName(), imageTarget.unusedBuildArgs());
     }
+    return imageTarget;
+  }
+
+  public BuildResult build() throws BuildException {
+    StorageRoot store = openRoot();
+    // held until the image is named: a concurrent prune must not take blobs of a build in flight
+    GarbageCollector.Lock gcLock;
+    try {
+      gcLock = GarbageCollector.lockShared(store);
+    } catch (IOException e) {
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, "cannot lock " + store.dir() + ": " + e.getMessage(), e);
+    }
+    BuildResult result;
+    try {
+      result = build(store);
+    } finally {
+      try {
+        gcLock.close();
+      } catch (IOException e) {
+        // released with the process anyway
+      }
+    }
+    try {
+      Maintenance.automaticGc(store);
+    } catch (IOException | RuntimeException e) {
+      listener.onEvent(new BuildEvent.Warning(System.nanoTime(), "automatic GC failed: " + e.getMessage(), null));
+    }
+    return result;
+  }
+
+  private BuildResult build(StorageRoot store) throws BuildException {
+    long t0 = System.nanoTime();
+    byte[] text = readDockerfile();
+    String fileName = dockerfileName();
+    List<ImageReference> refs = new ArrayList<>();
+    for (String t : tags) {
+      try {
+        refs.add(ImageReference.parse(t));
+      } catch (InvalidContentException e) {
+        throw new BuildException(BuildException.Kind.INVALID_INPUT, "invalid tag (-t): " + e.getMessage(), e);
+      }
+    }
+    List<Output> outs = new ArrayList<>(outputs);
+    if (outs.isEmpty()) {
+      outs.add(Output.IMAGE);
+    }
+    for (Output o : outs) {
+      ExportVariant.of(o); // a wrong attribute fails before the build, not after it
+    }
+    if ((push || outs.stream().anyMatch(o -> o.type().equals("registry"))) && refs.isEmpty()) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
+    }
+
+    RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
+    ImagePuller puller = new ImagePuller(store.content(), registry);
+    ImageStore images = new ImageStore(store);
+    Events events = new Events(listener, text);
+
+    BaseImageResolver resolver = new BaseImageResolver(images, store.content(), puller, pull);
+    ImageTarget imageTarget = convert(text, fileName, store, resolver);
 
     Long epoch = sourceDateEpoch;
     if (epoch == null && buildArgs.containsKey("SOURCE_DATE_EPOCH")) {
@@ -259,9 +390,11 @@ public final class DockerfileBuild {
       }
     }
     SolvedImage image;
-    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache);
+    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache, secrets);
     try (Solver s = new Solver(store, puller, options, events)) {
       solver = s;
+      s.explainAgainst(context.toAbsolutePath().normalize() + "\0" + (dockerfileContent != null ? "-" : dockerfilePath().toAbsolutePath().normalize())
+          + "\0" + (target == null ? "" : target));
       if (cancelled) {
         throw new InterruptedException();
       }
@@ -270,6 +403,11 @@ public final class DockerfileBuild {
       if (cancelled) {
         // Ctrl-C on a terminal also reaches the container, which may die of it before it is killed
         throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
+      }
+      String full = noSpace(e, store.tmp());
+      if (full != null) {
+        // a step that failed because the disk filled up: say which disk, after where
+        throw new BuildException(BuildException.Kind.ENVIRONMENT, events.describeFailure(e) + "\n" + full, e);
       }
       throw new BuildException(BuildException.Kind.STEP_FAILED, events.describeFailure(e), e.exitCode(), e.lastLines(), e);
     } catch (InterruptedException e) {
@@ -287,37 +425,55 @@ public final class DockerfileBuild {
     List<String> pushed = new ArrayList<>();
     Path exportDir = root;
     try {
+      resolver.nameCompletePulls();
+      Output pushOutput = null;
       for (Output o : outs) {
+        ExportVariant variant = ExportVariant.of(o);
         switch (o.type()) {
           case "image" -> {
             String names = String.join(", ", refs.stream().map(ImageReference::familiar).toList());
             int step = events.begin("exporting to image" + (refs.isEmpty() ? "" : " " + names));
             long s0 = System.nanoTime();
+            Descriptor m = variant.apply(store.content(), image.manifest());
             for (ImageReference r : refs) {
-              images.tag(r, image.manifest());
+              images.tag(r, m);
             }
             events.end(step, s0);
             outputsDone.add("image" + (refs.isEmpty() ? "" : " " + names));
+            if (pushOutput == null) {
+              pushOutput = o;
+            }
           }
           case "oci", "docker" -> {
             exportDir = o.dest().equals("-") ? root : Path.of(o.dest()).toAbsolutePath().getParent();
             int step = events.begin("exporting to " + o.type() + " image format " + o.dest());
             long s0 = System.nanoTime();
-            writeArchive(o, store, image, refs, new Progress(listener, step, "layers", o.type().equals("oci") ? image.layersSize() : -1));
+            writeArchive(o, store, variant.apply(store.content(), image.manifest()), refs,
+                new Progress(listener, step, "layers", o.type().equals("oci") ? image.layersSize() : -1));
+            events.end(step, s0);
+            outputsDone.add(o.type() + " " + o.dest());
+          }
+          case "local", "tar" -> {
+            exportDir = o.dest().equals("-") ? root : Path.of(o.dest()).toAbsolutePath().getParent();
+            int step = events.begin("exporting the filesystem to " + o.type() + " " + o.dest());
+            long s0 = System.nanoTime();
+            writeFilesystem(o, store, image);
             events.end(step, s0);
             outputsDone.add(o.type() + " " + o.dest());
           }
           case "registry" -> {
-            pushed.addAll(pushAll(store, registry, image, refs, events));
+            pushed.addAll(pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events));
             outputsDone.add("registry");
           }
           default -> throw new BuildException(BuildException.Kind.INVALID_INPUT,
-              "--output type=" + o.type() + " is not supported yet; use type=image, oci, docker or registry", null);
+              "--output type=" + o.type() + " is not supported; use type=image, oci, docker, local, tar or registry", null);
         }
         exportDir = root;
       }
       if (push && outs.stream().noneMatch(o -> o.type().equals("registry"))) {
-        pushed.addAll(pushAll(store, registry, image, refs, events));
+        // --push is type=image,push=true: the image output's attributes apply to what is pushed
+        ExportVariant variant = pushOutput == null ? ExportVariant.DEFAULT : ExportVariant.of(pushOutput);
+        pushed.addAll(pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events));
         outputsDone.add("registry");
       }
     } catch (IOException | RuntimeException e) {
@@ -333,25 +489,30 @@ public final class DockerfileBuild {
    * to do, the rest keeps its cause's message.
    */
   private static BuildException environment(String what, Exception e, Path dir) {
+    String full = noSpace(e, dir);
+    return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + (full != null ? full : e.getMessage()), e);
+  }
+
+  /** "no space left on device in DIR (...): what to do", when that is what went wrong; else null. */
+  private static String noSpace(Throwable e, Path dir) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String m = t.getMessage();
       if (m != null && m.contains("No space left on device")) {
-        return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": no space left on device in "
-            + dir.toAbsolutePath() + " (" + m + "): free space there, remove unused images (jbuild rmi), "
-            + "or point --root / JBUILD_ROOT (or the output's dest) at a bigger disk", e);
+        return "no space left on device in " + dir.toAbsolutePath() + " (" + m + "): free space there, remove unused "
+            + "images (jbuild rmi, jbuild prune), or point --root / JBUILD_ROOT (or the output's dest) at a bigger disk";
       }
     }
-    return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + e.getMessage(), e);
+    return null;
   }
 
-  private List<String> pushAll(StorageRoot store, RegistryAccess registry, SolvedImage image, List<ImageReference> refs, Events events)
+  private List<String> pushAll(StorageRoot store, RegistryAccess registry, Descriptor manifest, List<ImageReference> refs, Events events)
       throws IOException {
     ImagePusher pusher = new ImagePusher(store.content(), registry);
     List<String> pushed = new ArrayList<>();
     for (ImageReference r : refs) {
       int step = events.begin("pushing " + r.familiar());
       long s0 = System.nanoTime();
-      Digest digest = pusher.push(image.manifest(), r);
+      Digest digest = pusher.push(manifest, r);
       events.end(step, s0);
       pushed.add(r + "@" + digest);
     }
@@ -359,11 +520,36 @@ public final class DockerfileBuild {
   }
 
   /** Writes an archive to a temporary file beside dest and renames it: never a half-written dest. */
-  private static void writeArchive(Output o, StorageRoot store, SolvedImage image, List<ImageReference> refs,
+  private static void writeArchive(Output o, StorageRoot store, Descriptor manifest, List<ImageReference> refs,
       Progress progress) throws IOException {
+    writeFile(o, progress, out -> write(o.type(), store, manifest, refs, out));
+  }
+
+  /**
+   * type=local: the image's final filesystem in a directory; type=tar: the same as one tar. Made
+   * from the layers in the content store (whiteouts applied), never from a snapshot on disk.
+   */
+  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image) throws IOException {
+    ImageManifest m = Json.read(store.content().read(image.manifest().digest()), ImageManifest.class,
+        "manifest " + image.manifest().digest());
+    RootfsExport export = new RootfsExport(store.content(), m.layers(), image.imageConfig().diffIds());
+    if (o.type().equals("local")) {
+      export.toDirectory(Path.of(o.dest()));
+    } else {
+      writeFile(o, null, export::toTar);
+    }
+  }
+
+  @FunctionalInterface
+  private interface StreamWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /** dest=- streams to stdout; else a temporary file beside dest, renamed into place when complete. */
+  private static void writeFile(Output o, Progress progress, StreamWriter writer) throws IOException {
     if (o.dest().equals("-")) {
-      OutputStream out = progress.counting(System.out);
-      write(o.type(), store, image, refs, out);
+      OutputStream out = progress == null ? System.out : progress.counting(System.out);
+      writer.write(out);
       out.flush();
       return;
     }
@@ -372,8 +558,9 @@ public final class DockerfileBuild {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + dest.getFileName(), ".partial");
     try {
-      try (OutputStream out = progress.counting(new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
-        write(o.type(), store, image, refs, out);
+      OutputStream file = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+      try (OutputStream out = progress == null ? file : progress.counting(file)) {
+        writer.write(out);
       }
       Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
@@ -381,12 +568,12 @@ public final class DockerfileBuild {
     }
   }
 
-  private static void write(String type, StorageRoot store, SolvedImage image, List<ImageReference> refs, OutputStream out)
+  private static void write(String type, StorageRoot store, Descriptor manifest, List<ImageReference> refs, OutputStream out)
       throws IOException {
     if (type.equals("oci")) {
-      OciArchiveWriter.write(store.content(), image.manifest(), refs, out);
+      OciArchiveWriter.write(store.content(), manifest, refs, out);
     } else {
-      DockerArchiveWriter.write(store.content(), image.manifest(), refs, out);
+      DockerArchiveWriter.write(store.content(), manifest, refs, out);
     }
   }
 
@@ -470,6 +657,11 @@ public final class DockerfileBuild {
     }
 
     @Override
+    public void cacheMiss(Vertex v, String reason) {
+      listener.onEvent(new BuildEvent.StepCacheMiss(System.nanoTime(), number(v), v.name(), reason));
+    }
+
+    @Override
     public void stepLog(Vertex v, String stream, String line) {
       listener.onEvent(new BuildEvent.StepLog(System.nanoTime(), number(v), stream, line));
     }
@@ -497,6 +689,15 @@ public final class DockerfileBuild {
      */
     String describeFailure(StepFailedException e) {
       StringBuilder b = new StringBuilder();
+      if (!e.lastLines().isEmpty()) {
+        // like BuildKit's error block: the step and the tail of its output (up to 20 lines),
+        // so the cause is on screen even when the live output scrolled away or was not shown
+        b.append("------\n > ").append(e.vertex() == null ? "step" : e.vertex().name()).append(":\n");
+        for (String line : e.lastLines()) {
+          b.append(line).append('\n');
+        }
+        b.append("------\n");
+      }
       SourceLocation loc = e.vertex() == null ? null : e.vertex().location();
       if (loc != null) {
         b.append(loc.file()).append(':').append(loc.startLine()).append('\n');

@@ -3,6 +3,7 @@ package io.jbuild.api;
 import io.jbuild.builder.pull.ImagePuller;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.cache.StorageRoot;
+import io.jbuild.exporter.ArchiveLoader;
 import io.jbuild.exporter.DockerArchiveWriter;
 import io.jbuild.exporter.ImagePusher;
 import io.jbuild.exporter.ImageStore;
@@ -19,6 +20,7 @@ import io.jbuild.oci.MediaTypes;
 import io.jbuild.registry.RegistryAccess;
 import io.jbuild.registry.RegistryConfig;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -166,6 +168,39 @@ public final class LocalImages {
       return pulled.manifestDescriptor().digest();
     } catch (IOException e) {
       throw new BuildException(BuildException.Kind.ENVIRONMENT, "pull of " + ref.familiar() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** One image {@link #load} read: the names it now has, and its manifest digest. */
+  public record Loaded(List<String> names, Digest manifest) {}
+
+  /**
+   * {@code jbuild load}: reads an OCI layout or docker-archive tar (plain or gzip) into the store
+   * and tags the names it carries. Everything is verified before the first tag is written, so a
+   * bad archive leaves no name behind (its verified blobs stay until prune). A docker-archive's
+   * uncompressed layers are stored gzip-compressed, the form a push needs.
+   */
+  public List<Loaded> load(InputStream archive, String source) throws BuildException {
+    try {
+      List<ArchiveLoader.LoadedImage> read = ArchiveLoader.read(root.content(), archive, source);
+      List<Descriptor> manifests = new ArrayList<>();
+      for (ArchiveLoader.LoadedImage image : read) {
+        manifests.add(image.generated() ? ExportVariant.DEFAULT.apply(root.content(), image.manifest()) : image.manifest());
+      }
+      List<Loaded> out = new ArrayList<>();
+      for (int i = 0; i < read.size(); i++) {
+        List<String> names = new ArrayList<>();
+        for (ImageReference r : read.get(i).names()) {
+          images.tag(r, manifests.get(i));
+          names.add(r.familiar());
+        }
+        out.add(new Loaded(names, manifests.get(i).digest()));
+      }
+      return out;
+    } catch (InvalidContentException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "load refused: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, "load of " + source + " failed: " + e.getMessage(), e);
     }
   }
 

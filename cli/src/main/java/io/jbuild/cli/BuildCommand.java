@@ -37,7 +37,7 @@ import picocli.CommandLine.Parameters;
         "  jbuild build -t registry.example.com/app:1.0 --push .",
         "  jbuild build --progress=plain --iidfile id.txt --metadata-file meta.json -t app .",
         "  jbuild build --runtime unshare -q ."})
-final class BuildCommand implements Callable<Integer> {
+class BuildCommand implements Callable<Integer> {
   /** How long a Ctrl-C waits for containers to stop and mounts to go before the JVM exits anyway. */
   static final long CANCEL_WAIT_SECONDS = 10;
 
@@ -115,12 +115,32 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--jobs", paramLabel = "N", description = "steps that may run at once (default: number of CPUs)")
   Integer jobs;
 
+  @Option(names = "--explain-cache", description = "say why each step that ran missed the cache")
+  boolean explainCache;
+
+  @Option(names = "--check", description = "run the build checks instead of building (same as --call=check)")
+  boolean check;
+
+  @Option(names = "--call", paramLabel = "build|check|outline|targets",
+      description = "what to do with the Dockerfile: build it (default), check it, outline the target's args, list the targets")
+  String call = "build";
+
   @Mixin
   RootOption root;
 
   @Override
   public Integer call() throws IOException {
     PrintStream err = System.err;
+    String what = check ? "check" : call;
+    if (!"build".equalsIgnoreCase(what)) {
+      Path df = file != null && !file.equals("-") ? Path.of(file) : context.resolve("Dockerfile");
+      try {
+        return CallCommands.run(what, df, target, buildArgs(buildArgs, System.getenv()), System.out);
+      } catch (IllegalArgumentException e) {
+        err.println("error: " + e.getMessage());
+        return Main.USAGE;
+      }
+    }
     String mode = quiet ? "quiet" : progress;
     DockerfileBuild build;
     try {
@@ -142,7 +162,11 @@ final class BuildCommand implements Callable<Integer> {
       terminal = new Terminal(true, 80, 24, false); // asked for: draw as if on a plain 80x24 terminal
     }
     ProgressView view = ProgressView.of(terminal.resolve(mode), err, System.out, terminal);
-    build.listener(view);
+    ExplainCache explain = new ExplainCache();
+    build.listener(e -> {
+      explain.onEvent(e);
+      view.onEvent(e);
+    });
 
     // Ctrl-C: the JVM runs shutdown hooks and then halts. Cancel the build and wait (bounded)
     // until it has stopped its containers and released its mounts: that happens on the
@@ -159,6 +183,9 @@ final class BuildCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       BuildResult result = build.build();
+      if (explainCache) {
+        explain.print(err);
+      }
       view.succeeded(result);
       if (iidfile != null) {
         writeAtomically(iidfile, result.imageId().toString());
@@ -197,7 +224,7 @@ final class BuildCommand implements Callable<Integer> {
     }
   }
 
-  private DockerfileBuild configure() throws IOException {
+  DockerfileBuild configure() throws IOException {
     DockerfileBuild b = DockerfileBuild.context(context).root(root.get()).runtime(runtime);
     if ("-".equals(file)) {
       b.dockerfileContent(System.in.readAllBytes());

@@ -25,8 +25,6 @@ final class DockerFlags {
       flag("--builder", true, "jbuild has no builder instances: it builds in this process"),
       flag("--cache-from", true, "importing a cache is not supported yet; the local cache under --root is used"),
       flag("--cache-to", true, "exporting a cache is not supported yet; the local cache under --root is kept"),
-      flag("--call", true, "build checks are not available in this version"),
-      flag("--check", false, "build checks are not available in this version"),
       flag("--cgroup-parent", true, "RUN steps run without cgroups"),
       flag("--compress", false, "there is no daemon to send the context to"),
       flag("--cpu-period", true, "RUN steps run without cgroup limits"),

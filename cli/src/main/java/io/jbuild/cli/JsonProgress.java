@@ -55,6 +55,10 @@ final class JsonProgress implements ProgressView {
       Map<String, Object> m = event("step.cached", e.timeNanos(), s.step());
       m.put("name", s.name());
       print(m);
+    } else if (e instanceof BuildEvent.StepCacheMiss c) {
+      Map<String, Object> m = event("step.cache-miss", e.timeNanos(), c.step());
+      m.put("reason", c.reason());
+      print(m);
     } else if (e instanceof BuildEvent.StepLog l) {
       Map<String, Object> m = event("step.log", e.timeNanos(), l.step());
       m.put("stream", l.stream());

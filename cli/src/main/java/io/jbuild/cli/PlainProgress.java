@@ -29,6 +29,10 @@ final class PlainProgress implements ProgressView {
     } else if (e instanceof BuildEvent.StepCached s) {
       out.println("#" + s.step() + " " + s.name());
       out.println("#" + s.step() + " CACHED");
+    } else if (e instanceof BuildEvent.StepCacheMiss m) {
+      if (!m.reason().isEmpty()) {
+        out.println("#" + m.step() + " cache miss: " + m.reason());
+      }
     } else if (e instanceof BuildEvent.StepLog l) {
       out.println("#" + l.step() + " " + st.tail.peekLast());
     } else if (e instanceof BuildEvent.Progress p) {

@@ -129,7 +129,28 @@ public record RegistryConfig(
     }
     return new RegistryConfig(Map.of(), authFile, dockerDir, searchPath, insecure, cas, mirrors,
         Duration.ofSeconds(15), Duration.ofSeconds(60), 16 * 1024, 5, Duration.ofMillis(500),
-        Duration.ofSeconds(8), 0, 4);
+        Duration.ofSeconds(8), 0, parallelism(env));
+  }
+
+  /**
+   * How many blobs move at once: {@code $JBUILD_REGISTRY_PARALLELISM}, else 6, what skopeo and
+   * containers/image use for downloads (max-parallel-downloads), and enough to keep a loopback or
+   * LAN link busy while one blob waits on the registry's disk.
+   */
+  static int parallelism(Map<String, String> env) {
+    String v = env.get("JBUILD_REGISTRY_PARALLELISM");
+    if (v == null || v.isBlank()) {
+      return 6;
+    }
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= 1 && n <= 64) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the error
+    }
+    throw new IllegalArgumentException("JBUILD_REGISTRY_PARALLELISM=" + v + ": expected a number from 1 to 64");
   }
 
   private static Path configHome(Map<String, String> env, Path home) {

@@ -180,7 +180,7 @@ public final class ImagePuller {
 
   private void fetchBlob(ImageReference ref, Descriptor blob) throws IOException {
     try (ContentStore.Writer w = store.writer()) {
-      registry.fetchBlob(ref, blob, w);
+      registry.fetchBlob(ref, blob, w, true); // the writer hashes and commit() verifies: hash once
       w.commit(blob.digest());
     }
   }

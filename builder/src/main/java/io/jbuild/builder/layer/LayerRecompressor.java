@@ -1,0 +1,88 @@
+package io.jbuild.builder.layer;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import io.jbuild.cache.ContentStore;
+import io.jbuild.oci.Descriptor;
+import io.jbuild.oci.Digest;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Re-encodes a layer blob with another compression (BuildKit's exporter options
+ * {@code compression=gzip|zstd|uncompressed} and {@code compression-level=N}). The uncompressed
+ * tar, and so the diff id in the config, stays the same (image-spec config.md: diff ids are over
+ * the uncompressed layer); only the blob, its digest and media type change. The diff id is checked
+ * on the way, and the new blob lands in the content store only when complete.
+ */
+public final class LayerRecompressor {
+  private LayerRecompressor() {}
+
+  /**
+   * The layer in {@code to} compression at {@code level} (null: the codec's default, gzip's in
+   * parallel). The descriptor carries the OCI media type of {@code to}.
+   */
+  public static LayerBlob recompress(ContentStore store, Descriptor layer, Digest diffId, Compression to, Integer level)
+      throws IOException {
+    String what = "layer " + layer.digest();
+    try (InputStream raw = ContentStore.verifying(store.open(layer.digest()), layer.digest(), layer.size(), what);
+         ContentStore.Writer blob = store.writer()) {
+      DigestInputStream tar = new DigestInputStream(decompress(new BufferedInputStream(raw, 256 * 1024),
+          Compression.of(layer.mediaType())), Digest.newSha256());
+      try (OutputStream out = compressor(to, level, new FilterOutputStream(blob) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          out.flush(); // the writer is committed, not closed, below
+        }
+      })) {
+        tar.transferTo(out);
+      }
+      raw.transferTo(OutputStream.nullOutputStream()); // verify the whole source blob
+      Digest actual = Digest.ofSha256(tar.getMessageDigest().digest());
+      if (diffId != null && !diffId.equals(actual)) {
+        throw new LayerException(what + ": diffId mismatch: the config says " + diffId
+            + ", the uncompressed layer is " + actual);
+      }
+      Digest digest = blob.commit(null);
+      return new LayerBlob(Descriptor.of(to.mediaType(), digest, blob.size()), actual, false);
+    }
+  }
+
+  private static InputStream decompress(InputStream in, Compression c) throws IOException {
+    return switch (c) {
+      case GZIP -> new GZIPInputStream(in, 256 * 1024);
+      case ZSTD -> new ZstdInputStream(in);
+      case NONE -> in;
+    };
+  }
+
+  private static OutputStream compressor(Compression c, Integer level, OutputStream out) throws IOException {
+    return switch (c) {
+      case GZIP -> level == null ? ParallelGzipOutputStream.create(out)
+          : new BufferedOutputStream(new LeveledGzip(out, level), 256 * 1024);
+      // zstd-jni's default level is 3, what BuildKit uses too
+      case ZSTD -> new BufferedOutputStream(new ZstdOutputStream(out, level == null ? 3 : level), 256 * 1024);
+      case NONE -> new BufferedOutputStream(out, 256 * 1024);
+    };
+  }
+
+  /** java.util.zip's gzip with a chosen deflate level (0-9). */
+  private static final class LeveledGzip extends GZIPOutputStream {
+    LeveledGzip(OutputStream out, int level) throws IOException {
+      super(out, 64 * 1024);
+      def.setLevel(level);
+    }
+  }
+}
