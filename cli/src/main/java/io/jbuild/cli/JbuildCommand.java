@@ -60,7 +60,13 @@ final class JbuildCommand implements Runnable {
     /** Without picocli: `jbuild version` answers before the command model is built (Main). */
     static String[] lines() {
       Properties p = new Properties();
-      try (InputStream in = JbuildCommand.class.getResourceAsStream("version.properties")) {
+      // the jar's manifest says "Implementation-Version: 0.1.0+abc1234" (semver build metadata):
+      // the class loader read it already, where the properties resource means opening the jar again
+      String manifest = JbuildCommand.class.getPackage().getImplementationVersion();
+      if (manifest != null && manifest.contains("+")) {
+        p.setProperty("version", manifest.substring(0, manifest.indexOf('+')));
+        p.setProperty("commit", manifest.substring(manifest.indexOf('+') + 1));
+      } else try (InputStream in = JbuildCommand.class.getResourceAsStream("version.properties")) {
         if (in != null) {
           p.load(in);
         }

@@ -72,6 +72,40 @@ class CliCancelIT {
     assertTrue(again.stderr().contains(" woke\n"), again.stderr());
   }
 
+  /**
+   * Ctrl-C typed in a terminal reaches jbuild and the RUN's processes at once (one process
+   * group): still 130, a CANCELED view, nothing left behind.
+   */
+  @org.junit.jupiter.api.Test
+  void ctrlC_inATerminalDuringRun_exits130WithCanceledViewAndLeavesNothingBehind(@TempDir Path tmp) throws Exception {
+    Prerequisites.requireTool("tmux");
+    Path root = CliRun.rootWithBusybox(tmp);
+    String nap = String.valueOf(4000 + (int) (Math.random() * 5000));
+    Path ctx = CliRun.context(tmp.resolve("ctx"), "FROM busybox\nRUN echo \"nap\"\"ping\" && sleep " + nap + "\n");
+    try (CliProgressIT.Tmux tmux = new CliProgressIT.Tmux(tmp, 100, 30)) {
+      tmux.start(root, "build", "-t", "cancel-tty", ctx.toString());
+      tmux.awaitScreen(java.util.regex.Pattern.compile("(?m)^ => => # napping$"), 120);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (sleeps(nap).isEmpty()) {
+        assertTrue(System.nanoTime() < deadline, "the RUN's sleep never showed up");
+        Thread.sleep(20); // polling with a bound
+      }
+
+      long t0 = System.nanoTime();
+      tmux.ctrlC();
+      String screen = tmux.awaitScreen(java.util.regex.Pattern.compile("EXIT=\\d+"), 2);
+      System.out.println("tty Ctrl-C: exited within " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
+          + " ms (screen polled every 50 ms); final screen:\n" + screen);
+
+      assertTrue(screen.contains("EXIT=130"), screen);
+      assertTrue(java.util.regex.Pattern.compile("(?m)^\\[\\+\\] Building \\d+\\.\\ds \\(0/1\\) CANCELED$").matcher(screen).find(), screen);
+      assertTrue(screen.contains("ERROR: build cancelled"), screen);
+      assertEquals(List.of(), sleeps(nap), "container processes left behind");
+      assertEquals(List.of(), mountsUnder(root), "mounts left behind");
+      assertEquals(List.of(), leftovers(root.resolve("tmp")), "temporary files left behind");
+    }
+  }
+
   private static void copyLines(Process p, StringBuffer sink) {
     try (var r = p.inputReader(StandardCharsets.UTF_8)) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {

@@ -181,6 +181,12 @@ class CliProgressIT {
 
     /** Runs jbuild in a fresh session, records screens while it runs, returns the final screen. */
     String run(Path root, String... args) throws Exception {
+      start(root, args);
+      return awaitScreen(Pattern.compile("EXIT=\\d+"), 300);
+    }
+
+    /** Starts jbuild in a fresh session; the pane prints EXIT=CODE when it ends. */
+    void start(Path root, String... args) throws Exception {
       frames.clear();
       Exec.run("tmux", "-L", socket, "kill-server"); // a previous run's session, if any
       StringBuilder cmd = new StringBuilder("env JBUILD_ROOT=" + root + " TERM=xterm");
@@ -190,16 +196,25 @@ class CliProgressIT {
       cmd.append("; echo EXIT=$?; sleep 600");
       Exec.run(null, Map.of(), 30, List.of("tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "t",
           "-x", String.valueOf(cols), "-y", String.valueOf(rows), cmd.toString())).assertOk("tmux new-session");
-      long deadline = System.nanoTime() + 300_000_000_000L;
+    }
+
+    /** Captures the screen until it shows {@code p}; returns that screen. */
+    String awaitScreen(Pattern p, int seconds) throws Exception {
+      long deadline = System.nanoTime() + seconds * 1_000_000_000L;
       while (System.nanoTime() < deadline) {
         String screen = Exec.run("tmux", "-L", socket, "capture-pane", "-p", "-t", "t").assertOk("capture-pane").stdout();
         frames.add(screen);
-        if (screen.contains("EXIT=")) {
+        if (p.matcher(screen).find()) {
           return screen;
         }
-        Thread.sleep(100); // the capture rate, not a wait for a condition: the loop polls with a bound
+        Thread.sleep(50); // the capture rate, not a wait for a condition: the loop polls with a bound
       }
-      throw new AssertionError("jbuild did not finish in the terminal within 300 s; last screen:\n" + frames.get(frames.size() - 1));
+      throw new AssertionError("no " + p + " on the screen within " + seconds + " s; last screen:\n" + frames.get(frames.size() - 1));
+    }
+
+    /** Ctrl-C typed in the terminal: SIGINT to the whole foreground process group, as for a person. */
+    void ctrlC() throws Exception {
+      Exec.run("tmux", "-L", socket, "send-keys", "-t", "t", "C-c").assertOk("tmux send-keys C-c");
     }
 
     boolean sawLive(Pattern p) {
