@@ -29,6 +29,7 @@ final class BaseImageResolver implements ImageResolver {
   private final ImagePuller puller;
   private final PullPolicy policy;
   private final Map<String, ResolvedImage> resolved = new ConcurrentHashMap<>();
+  private final Map<ImageReference, Descriptor> pulled = new ConcurrentHashMap<>();
 
   BaseImageResolver(ImageStore images, ContentStore store, ImagePuller puller, PullPolicy policy) {
     this.images = images;
@@ -54,14 +55,32 @@ final class BaseImageResolver implements ImageResolver {
         if (policy == PullPolicy.NEVER) {
           throw new ResolveException("image " + ref.familiar() + " is not in the local store and --pull=never forbids pulling it", null);
         }
-        PulledImage pulled = puller.resolve(ref, platform);
-        r = new ResolvedImage(ref.toString(), pulled.manifestDescriptor().digest(), pulled.config());
+        PulledImage image = puller.resolve(ref, platform);
+        r = new ResolvedImage(ref.toString(), image.manifestDescriptor().digest(), image.config());
+        if (ref.digest() == null) {
+          pulled.put(ref, image.manifestDescriptor());
+        }
       }
     } catch (IOException | RuntimeException e) {
       throw new ResolveException("failed to resolve " + ref.familiar() + ": " + e.getMessage(), e);
     }
     resolved.put(key, r);
     return r;
+  }
+
+  /**
+   * Names the base images this build pulled in the local store, like {@code docker build}
+   * and Buildah do, so that the next build with {@code --pull missing} needs no registry. Only
+   * images whose every layer is in the content store are named: a name never points at an
+   * incomplete image (a build whose steps were all cached may not have fetched them).
+   */
+  void nameCompletePulls() throws IOException {
+    for (Map.Entry<ImageReference, Descriptor> e : pulled.entrySet()) {
+      ImageManifest m = Json.read(store.read(e.getValue().digest()), ImageManifest.class, "manifest of " + e.getKey());
+      if (store.contains(m.config().digest()) && m.layers().stream().allMatch(l -> store.contains(l.digest()))) {
+        images.tag(e.getKey(), e.getValue());
+      }
+    }
   }
 
   private Optional<ResolvedImage> local(ImageReference ref, Platform platform) throws IOException {

@@ -24,6 +24,7 @@ import io.jbuild.oci.ContainerConfig;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.ImageManifest;
 import io.jbuild.oci.Json;
+import io.jbuild.oci.Digest;
 import io.jbuild.oci.ImageReference;
 import io.jbuild.oci.InvalidContentException;
 import io.jbuild.oci.Platform;
@@ -62,6 +63,7 @@ public final class DockerfileBuild {
   private final List<String> tags = new ArrayList<>();
   private final Map<String, String> buildArgs = new LinkedHashMap<>();
   private final Map<String, String> labels = new LinkedHashMap<>();
+  private final Map<String, Path> secrets = new LinkedHashMap<>();
   private final List<Output> outputs = new ArrayList<>();
   private String target;
   private Platform platform = Platform.host();
@@ -113,6 +115,15 @@ public final class DockerfileBuild {
 
   public DockerfileBuild label(String key, String value) {
     labels.put(key, value);
+    return this;
+  }
+
+  /**
+   * {@code --secret id=ID,src=FILE}: a secret RUN {@code --mount=type=secret,id=ID} can read. Its
+   * content is read when the step runs and never enters the image, the cache key or the history.
+   */
+  public DockerfileBuild secret(String id, Path file) {
+    secrets.put(id, file);
     return this;
   }
 
@@ -183,26 +194,136 @@ public final class DockerfileBuild {
     }
   }
 
-  public BuildResult build() throws BuildException {
-    long t0 = System.nanoTime();
+  /**
+   * The build graph the Dockerfile converts to, as JSON (for {@code jbuild debug graph}): every
+   * vertex once, inputs before the vertices that use them, with its digest, op and location.
+   * Base images are resolved (local store, then registry) but nothing is built.
+   */
+  public String graphJson() throws BuildException {
+    byte[] text = readDockerfile();
+    StorageRoot store = openRoot();
+    ImagePuller puller = new ImagePuller(store.content(), new RegistryAccess(RegistryConfig.defaults()));
+    ImageTarget t = convert(text, dockerfileName(), store, new ImageStore(store), puller);
+    List<Map<String, Object>> vertices = new ArrayList<>();
+    java.util.Set<Vertex> seen = new java.util.HashSet<>();
+    java.util.ArrayDeque<Vertex> todo = new java.util.ArrayDeque<>();
+    List<Vertex> order = new ArrayList<>();
+    todo.push(t.root());
+    // iterative post-order: inputs first
+    java.util.Map<Vertex, Boolean> expanded = new java.util.HashMap<>();
+    while (!todo.isEmpty()) {
+      Vertex v = todo.peek();
+      if (seen.contains(v)) {
+        todo.pop();
+        continue;
+      }
+      if (expanded.putIfAbsent(v, Boolean.TRUE) == null) {
+        for (Vertex in : v.inputs()) {
+          if (!seen.contains(in)) {
+            todo.push(in);
+          }
+        }
+        continue;
+      }
+      todo.pop();
+      seen.add(v);
+      order.add(v);
+    }
+    for (Vertex v : order) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("digest", v.digest().toString());
+      m.put("name", v.name());
+      m.put("type", v.op().getClass().getSimpleName());
+      m.put("op", v.op());
+      m.put("inputs", v.inputs().stream().map(i -> i.digest().toString()).toList());
+      if (v.location() != null) {
+        m.put("location", v.location().toString());
+      }
+      vertices.add(m);
+    }
+    Map<String, Object> graph = new LinkedHashMap<>();
+    graph.put("target", t.stageName());
+    graph.put("root", t.root().digest().toString());
+    graph.put("vertices", vertices);
+    graph.put("config", t.config());
+    try {
+      return io.jbuild.oci.Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(graph);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, "cannot write the graph: " + e.getMessage(), e);
+    }
+  }
+
+  private byte[] readDockerfile() throws BuildException {
     if (!Files.isDirectory(context)) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT,
           "context directory \"" + context + "\" does not exist or is not a directory", null);
     }
-    Path dockerfilePath = dockerfile != null ? dockerfile : context.resolve("Dockerfile");
-    byte[] text = dockerfileContent;
-    if (text == null) {
-      try {
-        text = Files.readAllBytes(dockerfilePath);
-      } catch (NoSuchFileException e) {
-        throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile: "
-            + dockerfilePath + " does not exist (use -f to name another file)", e);
-      } catch (IOException e) {
-        throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile "
-            + dockerfilePath + ": " + e.getMessage(), e);
-      }
+    if (dockerfileContent != null) {
+      return dockerfileContent;
     }
-    String fileName = dockerfileContent != null ? "Dockerfile" : dockerfilePath.getFileName().toString();
+    Path dockerfilePath = dockerfilePath();
+    try {
+      return Files.readAllBytes(dockerfilePath);
+    } catch (NoSuchFileException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile: "
+          + dockerfilePath + " does not exist (use -f to name another file)", e);
+    } catch (IOException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read the Dockerfile "
+          + dockerfilePath + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Path dockerfilePath() {
+    return dockerfile != null ? dockerfile : context.resolve("Dockerfile");
+  }
+
+  private String dockerfileName() {
+    return dockerfileContent != null ? "Dockerfile" : dockerfilePath().getFileName().toString();
+  }
+
+  private StorageRoot openRoot() throws BuildException {
+    try {
+      return StorageRoot.open(root);
+    } catch (UncheckedIOException e) {
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, e.getMessage(), e);
+    }
+  }
+
+  /** Dockerfile to graph: .dockerignore read, base images resolved per --pull, --label applied. */
+  private ImageTarget convert(byte[] text, String fileName, StorageRoot store, ImageStore images, ImagePuller puller)
+      throws BuildException {
+    return convert(text, fileName, store, new BaseImageResolver(images, store.content(), puller, pull));
+  }
+
+  private ImageTarget convert(byte[] text, String fileName, StorageRoot store, BaseImageResolver resolver)
+      throws BuildException {
+    ImageTarget imageTarget;
+    try {
+      List<String> ignore = DockerIgnore.read(context, dockerfileContent != null ? null : dockerfilePath());
+      ConvertRequest request = new ConvertRequest(text, fileName, Map.copyOf(buildArgs), target, platform,
+          Platform.host(), ignore, resolver,
+          f -> listener.onEvent(new BuildEvent.Warning(System.nanoTime(), f.rule() + ": " + f.message(),
+              f.fileName() + ":" + f.line())));
+      imageTarget = DockerfileFrontend.convert(request);
+    } catch (DockerfileException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, e.formatted(), e);
+    } catch (IOException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read .dockerignore: " + e.getMessage(), e);
+    }
+    if (!labels.isEmpty()) {
+      ContainerConfig c = imageTarget.config().containerConfig();
+      Map<String, String> merged = new TreeMap<>(c.labels() == null ? Map.of() : c.labels());
+      merged.putAll(labels);
+      imageTarget = new ImageTarget(imageTarget.root(), imageTarget.config().withConfig(c.withLabels(merged)),
+          imageTarget.stageName(), imageTarget.unusedBuildArgs());
+    }
+    return imageTarget;
+  }
+
+  public BuildResult build() throws BuildException {
+    long t0 = System.nanoTime();
+    byte[] text = readDockerfile();
+    String fileName = dockerfileName();
     List<ImageReference> refs = new ArrayList<>();
     for (String t : tags) {
       try {
@@ -222,37 +343,14 @@ public final class DockerfileBuild {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
     }
 
-    StorageRoot store;
-    try {
-      store = StorageRoot.open(root);
-    } catch (UncheckedIOException e) {
-      throw new BuildException(BuildException.Kind.ENVIRONMENT, e.getMessage(), e);
-    }
+    StorageRoot store = openRoot();
     RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
     ImagePuller puller = new ImagePuller(store.content(), registry);
     ImageStore images = new ImageStore(store);
     Events events = new Events(listener, text);
 
-    ImageTarget imageTarget;
-    try {
-      List<String> ignore = DockerIgnore.read(context, dockerfileContent != null ? null : dockerfilePath);
-      ConvertRequest request = new ConvertRequest(text, fileName, Map.copyOf(buildArgs), target, platform,
-          Platform.host(), ignore, new BaseImageResolver(images, store.content(), puller, pull),
-          f -> listener.onEvent(new BuildEvent.Warning(System.nanoTime(), f.rule() + ": " + f.message(),
-              f.fileName() + ":" + f.line())));
-      imageTarget = DockerfileFrontend.convert(request);
-    } catch (DockerfileException e) {
-      throw new BuildException(BuildException.Kind.INVALID_INPUT, e.formatted(), e);
-    } catch (IOException e) {
-      throw new BuildException(BuildException.Kind.INVALID_INPUT, "failed to read .dockerignore: " + e.getMessage(), e);
-    }
-    if (!labels.isEmpty()) {
-      ContainerConfig c = imageTarget.config().containerConfig();
-      Map<String, String> merged = new TreeMap<>(c.labels() == null ? Map.of() : c.labels());
-      merged.putAll(labels);
-      imageTarget = new ImageTarget(imageTarget.root(), imageTarget.config().withConfig(c.withLabels(merged)),
-          imageTarget.stageName(), imageTarget.unusedBuildArgs());
-    }
+    BaseImageResolver resolver = new BaseImageResolver(images, store.content(), puller, pull);
+    ImageTarget imageTarget = convert(text, fileName, store, resolver);
 
     Long epoch = sourceDateEpoch;
     if (epoch == null && buildArgs.containsKey("SOURCE_DATE_EPOCH")) {
@@ -264,14 +362,20 @@ public final class DockerfileBuild {
       }
     }
     SolvedImage image;
-    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache);
+    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache, secrets);
     try (Solver s = new Solver(store, puller, options, events)) {
       solver = s;
+      s.explainAgainst(context.toAbsolutePath().normalize() + "\0" + (dockerfileContent != null ? "-" : dockerfilePath().toAbsolutePath().normalize())
+          + "\0" + (target == null ? "" : target));
       if (cancelled) {
         throw new InterruptedException();
       }
       image = s.solve(imageTarget);
     } catch (StepFailedException e) {
+      if (cancelled) {
+        // Ctrl-C on a terminal also reaches the container, which may die of it before it is killed
+        throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
+      }
       throw new BuildException(BuildException.Kind.STEP_FAILED, events.describeFailure(e), e.exitCode(), e.lastLines(), e);
     } catch (InterruptedException e) {
       throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
@@ -279,83 +383,123 @@ public final class DockerfileBuild {
       if (cancelled) {
         throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
       }
-      throw new BuildException(BuildException.Kind.ENVIRONMENT, "build failed: " + e.getMessage(), e);
+      throw environment("build failed", e, root.resolve("tmp"));
     } finally {
       solver = null;
     }
 
     List<String> outputsDone = new ArrayList<>();
+    List<String> pushed = new ArrayList<>();
+    Path exportDir = root;
     try {
+      resolver.nameCompletePulls();
       Output pushOutput = null;
       for (Output o : outs) {
         ExportVariant variant = ExportVariant.of(o);
         switch (o.type()) {
           case "image" -> {
+            String names = String.join(", ", refs.stream().map(ImageReference::familiar).toList());
+            int step = events.begin("exporting to image" + (refs.isEmpty() ? "" : " " + names));
+            long s0 = System.nanoTime();
             Descriptor m = variant.apply(store.content(), image.manifest());
             for (ImageReference r : refs) {
               images.tag(r, m);
             }
-            outputsDone.add("image" + (refs.isEmpty() ? "" : " " + String.join(", ", refs.stream().map(ImageReference::familiar).toList())));
+            events.end(step, s0);
+            outputsDone.add("image" + (refs.isEmpty() ? "" : " " + names));
             if (pushOutput == null) {
               pushOutput = o;
             }
           }
           case "oci", "docker" -> {
-            writeArchive(o, store, variant.apply(store.content(), image.manifest()), refs);
+            exportDir = o.dest().equals("-") ? root : Path.of(o.dest()).toAbsolutePath().getParent();
+            int step = events.begin("exporting to " + o.type() + " image format " + o.dest());
+            long s0 = System.nanoTime();
+            writeArchive(o, store, variant.apply(store.content(), image.manifest()), refs,
+                new Progress(listener, step, "layers", o.type().equals("oci") ? image.layersSize() : -1));
+            events.end(step, s0);
             outputsDone.add(o.type() + " " + o.dest());
           }
           case "local", "tar" -> {
-            writeFilesystem(o, store, image);
+            exportDir = o.dest().equals("-") ? root : Path.of(o.dest()).toAbsolutePath().getParent();
+            int step = events.begin("exporting to " + o.type() + " " + o.dest());
+            long s0 = System.nanoTime();
+            writeFilesystem(o, store, image, new Progress(listener, step, "bytes", -1));
+            events.end(step, s0);
             outputsDone.add(o.type() + " " + o.dest());
           }
           case "registry" -> {
-            pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events);
+            pushed.addAll(pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events));
             outputsDone.add("registry");
           }
           default -> throw new BuildException(BuildException.Kind.INVALID_INPUT,
               "--output type=" + o.type() + " is not supported; use type=image, oci, docker, local, tar or registry", null);
         }
+        exportDir = root;
       }
       if (push && outs.stream().noneMatch(o -> o.type().equals("registry"))) {
         // --push is type=image,push=true: the image output's attributes apply to what is pushed
         ExportVariant variant = pushOutput == null ? ExportVariant.DEFAULT : ExportVariant.of(pushOutput);
-        pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events);
+        pushed.addAll(pushAll(store, registry, variant.apply(store.content(), image.manifest()), refs, events));
         outputsDone.add("registry");
       }
     } catch (IOException | RuntimeException e) {
-      throw new BuildException(BuildException.Kind.ENVIRONMENT, "export failed: " + e.getMessage(), e);
+      throw environment("export failed", e, exportDir);
     }
     return new BuildResult(image.config().digest(), image.manifest(),
         refs.stream().map(ImageReference::familiar).toList(), image.layersSize(),
-        System.nanoTime() - t0, events.run.get(), events.cached.get(), outputsDone);
+        System.nanoTime() - t0, events.run.get(), events.cached.get(), outputsDone, pushed);
   }
 
-  private void pushAll(StorageRoot store, RegistryAccess registry, Descriptor manifest, List<ImageReference> refs, Events events)
+  /**
+   * An environment failure for people: a full disk names the directory that filled up and what
+   * to do, the rest keeps its cause's message.
+   */
+  private static BuildException environment(String what, Exception e, Path dir) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && m.contains("No space left on device")) {
+        return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": no space left on device in "
+            + dir.toAbsolutePath() + " (" + m + "): free space there, remove unused images (jbuild rmi), "
+            + "or point --root / JBUILD_ROOT (or the output's dest) at a bigger disk", e);
+      }
+    }
+    return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + e.getMessage(), e);
+  }
+
+  private List<String> pushAll(StorageRoot store, RegistryAccess registry, Descriptor manifest, List<ImageReference> refs, Events events)
       throws IOException {
     ImagePusher pusher = new ImagePusher(store.content(), registry);
+    List<String> pushed = new ArrayList<>();
     for (ImageReference r : refs) {
-      events.listener.onEvent(new BuildEvent.Info(System.nanoTime(), "pushing " + r.familiar()));
-      pusher.push(manifest, r);
+      int step = events.begin("pushing " + r.familiar());
+      long s0 = System.nanoTime();
+      Digest digest = pusher.push(manifest, r);
+      events.end(step, s0);
+      pushed.add(r + "@" + digest);
     }
+    return pushed;
   }
 
   /** Writes an archive to a temporary file beside dest and renames it: never a half-written dest. */
-  private static void writeArchive(Output o, StorageRoot store, Descriptor manifest, List<ImageReference> refs) throws IOException {
-    writeFile(o, out -> write(o.type(), store, manifest, refs, out));
+  private static void writeArchive(Output o, StorageRoot store, Descriptor manifest, List<ImageReference> refs,
+      Progress progress) throws IOException {
+    writeFile(o, progress, out -> write(o.type(), store, manifest, refs, out));
   }
 
   /**
    * type=local: the image's final filesystem in a directory; type=tar: the same as one tar. Made
    * from the layers in the content store (whiteouts applied), never from a snapshot on disk.
    */
-  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image) throws IOException {
+  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image, Progress progress)
+      throws IOException {
     ImageManifest m = Json.read(store.content().read(image.manifest().digest()), ImageManifest.class,
         "manifest " + image.manifest().digest());
     RootfsExport export = new RootfsExport(store.content(), m.layers(), image.imageConfig().diffIds());
     if (o.type().equals("local")) {
       export.toDirectory(Path.of(o.dest()));
     } else {
-      writeFile(o, export::toTar);
+      writeFile(o, progress, export::toTar);
     }
   }
 
@@ -365,9 +509,9 @@ public final class DockerfileBuild {
   }
 
   /** dest=- streams to stdout; else a temporary file beside dest, renamed into place when complete. */
-  private static void writeFile(Output o, StreamWriter writer) throws IOException {
+  private static void writeFile(Output o, Progress progress, StreamWriter writer) throws IOException {
     if (o.dest().equals("-")) {
-      OutputStream out = System.out;
+      OutputStream out = progress.counting(System.out);
       writer.write(out);
       out.flush();
       return;
@@ -377,7 +521,7 @@ public final class DockerfileBuild {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + dest.getFileName(), ".partial");
     try {
-      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+      try (OutputStream out = progress.counting(new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
         writer.write(out);
       }
       Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -392,6 +536,43 @@ public final class DockerfileBuild {
       OciArchiveWriter.write(store.content(), manifest, refs, out);
     } else {
       DockerArchiveWriter.write(store.content(), manifest, refs, out);
+    }
+  }
+
+  /** Reports the bytes a step writes as {@link BuildEvent.Progress}: every 256 KiB and on flush. */
+  private record Progress(BuildListener listener, int step, String what, long total) {
+    OutputStream counting(OutputStream target) {
+      return new java.io.FilterOutputStream(target) {
+        private long count;
+        private long reported = -1;
+
+        @Override
+        public void write(int b) throws IOException {
+          out.write(b);
+          count++;
+          report(false);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+          count += len;
+          report(false);
+        }
+
+        @Override
+        public void flush() throws IOException {
+          out.flush();
+          report(true);
+        }
+
+        private void report(boolean always) {
+          if (count != reported && (always || reported < 0 || count - reported >= (256 << 10))) {
+            reported = count;
+            listener.onEvent(new BuildEvent.Progress(System.nanoTime(), step, what, count, total));
+          }
+        }
+      };
     }
   }
 
@@ -413,6 +594,17 @@ public final class DockerfileBuild {
       return numbers.computeIfAbsent(v, k -> next.incrementAndGet());
     }
 
+    /** Starts a step that is no vertex (an export, a push) and returns its number. */
+    int begin(String name) {
+      int n = next.incrementAndGet();
+      listener.onEvent(new BuildEvent.StepStarted(System.nanoTime(), n, name, null));
+      return n;
+    }
+
+    void end(int step, long startNanos) {
+      listener.onEvent(new BuildEvent.StepFinished(System.nanoTime(), step, System.nanoTime() - startNanos));
+    }
+
     @Override
     public void stepStarted(Vertex v) {
       run.incrementAndGet();
@@ -424,6 +616,11 @@ public final class DockerfileBuild {
     public void stepCached(Vertex v) {
       cached.incrementAndGet();
       listener.onEvent(new BuildEvent.StepCached(System.nanoTime(), number(v), v.name()));
+    }
+
+    @Override
+    public void cacheMiss(Vertex v, String reason) {
+      listener.onEvent(new BuildEvent.StepCacheMiss(System.nanoTime(), number(v), v.name(), reason));
     }
 
     @Override

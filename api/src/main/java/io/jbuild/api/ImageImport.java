@@ -54,7 +54,7 @@ public final class ImageImport {
       StorageRoot store = StorageRoot.open(root);
       LayerBlob layer = LayerWriter.write(dir, store.content(), Compression.GZIP, null);
       String now = Instant.now().toString();
-      ImageConfig.History history = new ImageConfig.History(now, "jbuild import " + dir.getFileName(),
+      ImageConfig.History history = new ImageConfig.History(now, "jbuild import",
           null, message == null ? "Imported from " + dir : message, null);
       ImageConfig finished = config.withLayers(List.of(layer.diffId()), List.of(history)).withCreated(now);
       byte[] configJson = Json.write(finished);

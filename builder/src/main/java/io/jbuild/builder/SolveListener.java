@@ -8,6 +8,9 @@ public interface SolveListener {
 
   default void stepCached(Vertex vertex) {}
 
+  /** Why a step is not answered from the cache: the first input that differs from the last build. */
+  default void cacheMiss(Vertex vertex, String reason) {}
+
   /** One line of a RUN step's output; stream is "stdout" or "stderr". */
   default void stepLog(Vertex vertex, String stream, String line) {}
 

@@ -22,7 +22,9 @@ import io.jbuild.cache.DockerIgnore;
 import io.jbuild.cache.StorageRoot;
 import io.jbuild.graph.ContextOp;
 import io.jbuild.graph.CopyOp;
+import io.jbuild.graph.ExecMount;
 import io.jbuild.graph.ExecOp;
+import io.jbuild.graph.InlineFilesOp;
 import io.jbuild.graph.ImageOp;
 import io.jbuild.graph.ImageTarget;
 import io.jbuild.graph.MkdirOp;
@@ -75,6 +77,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Solver implements AutoCloseable {
   private static final int TAIL_LINES = 20;
+  private static final boolean KEEP_EMPTY_LAYERS = true;
 
   private final StorageRoot root;
   private final ContentStore store;
@@ -87,9 +90,13 @@ public final class Solver implements AutoCloseable {
   private final Map<Digest, CompletableFuture<Result>> results = new ConcurrentHashMap<>();
   private final Map<Digest, CompletableFuture<Path>> unpacked = new ConcurrentHashMap<>();
   private final Map<Path, FileHashCache> fileHashes = new ConcurrentHashMap<>();
+  /** When each layer-producing vertex's result was first made (from the cache record or now). */
+  private final Map<Digest, String> createdByVertex = new ConcurrentHashMap<>();
   private final CacheIndex cacheIndex;
+  private final CacheExplainer explain;
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
   private final AtomicInteger sequence = new AtomicInteger();
+  private final Object cacheMounts = new Object();
   private volatile boolean cancelled;
   private volatile ContainerRuntime runtime;
 
@@ -106,8 +113,11 @@ public final class Solver implements AutoCloseable {
     }
   }
 
-  /** The cache index's record of a step: its layer, or that it changed nothing. */
-  record CachedStep(boolean empty, Digest diffId, Descriptor blob) {}
+  /**
+   * The cache index's record of a step: its layer, or that it changed nothing, and when it was
+   * made (history timestamps come from here, so a rebuild from the cache gives the same image).
+   */
+  record CachedStep(boolean empty, Digest diffId, Descriptor blob, String created) {}
 
   public Solver(StorageRoot root, ImagePuller puller, SolveOptions options, SolveListener listener) throws IOException {
     this.root = root;
@@ -117,6 +127,7 @@ public final class Solver implements AutoCloseable {
     this.listener = listener;
     this.jobs = new Semaphore(options.jobs());
     this.cacheIndex = new CacheIndex(root);
+    this.explain = new CacheExplainer(cacheIndex);
     this.pool = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "jbuild-step");
       t.setDaemon(true);
@@ -131,6 +142,7 @@ public final class Solver implements AutoCloseable {
     Result result;
     try {
       result = await(target.root());
+      explain.save();
     } finally {
       for (FileHashCache c : fileHashes.values()) {
         c.close();
@@ -139,10 +151,20 @@ public final class Solver implements AutoCloseable {
     }
     List<Vertex> chain = target.root().layerChain();
     List<Boolean> emptyByStep = new ArrayList<>();
+    List<String> createdByStep = new ArrayList<>();
     for (Vertex v : chain.subList(1, chain.size())) {
       emptyByStep.add(await(v).emptyLayer());
+      createdByStep.add(createdByVertex.get(v.digest()));
     }
-    return writeImage(target.config(), result.layers(), emptyByStep);
+    return writeImage(target.config(), result.layers(), emptyByStep, createdByStep);
+  }
+
+  /**
+   * Names this build (context, Dockerfile, target) so that a cache miss can be explained against
+   * the last build of the same name ({@code --explain-cache}).
+   */
+  public void explainAgainst(String buildName) {
+    explain.name(buildName);
   }
 
   /** Interrupts every running step; the pending solve fails with a cancellation. */
@@ -207,7 +229,7 @@ public final class Solver implements AutoCloseable {
           for (CompletableFuture<Result> f : inputs) {
             in.add(f.join());
           }
-          fresh.complete(execute(v, in));
+          fresh.complete(executeAt(v, in));
         } catch (Throwable t) {
           fresh.completeExceptionally(t);
           if (!(t instanceof InterruptedException)) {
@@ -223,6 +245,27 @@ public final class Solver implements AutoCloseable {
     return fresh;
   }
 
+  /**
+   * Runs a vertex; a failure of a Dockerfile instruction's step becomes a StepFailedException
+   * naming the vertex, so the error shows Dockerfile:LINE like BuildKit's source-mapped errors.
+   */
+  private Result executeAt(Vertex v, List<Result> in) throws Exception {
+    try {
+      return execute(v, in);
+    } catch (CopyFiles.CopyException e) {
+      String m = e.getMessage();
+      // BuildKit's wording for a missing COPY source (testCopyParents, errors_test)
+      throw new StepFailedException(v, m.endsWith(": not found")
+          ? "failed to calculate checksum of ref " + v.digest().shortHex() + "::" + v.digest().shortHex() + ": " + m
+          : "failed to copy files: " + m, -1, List.of(), e);
+    } catch (IOException e) {
+      if (v.location() == null || e instanceof java.nio.channels.ClosedByInterruptException) {
+        throw e;
+      }
+      throw new StepFailedException(v, e.getMessage() == null ? e.toString() : e.getMessage(), -1, List.of(), e);
+    }
+  }
+
   private Result execute(Vertex v, List<Result> in) throws Exception {
     // (pattern switches are not in Java 17 without preview: an instanceof chain instead)
     Op op = v.op();
@@ -232,10 +275,12 @@ public final class Solver implements AutoCloseable {
       return context(c);
     } else if (op instanceof ImageOp i) {
       return image(v, i);
+    } else if (op instanceof InlineFilesOp f) {
+      return inlineFiles(v, f);
     } else if (op instanceof ExecOp e) {
-      return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> run(v, e, dir));
+      return cachedStep(v, key(v, in.get(0), mountsKey(e, in)), in.get(0), dir -> run(v, e, in, dir));
     } else if (op instanceof CopyOp c) {
-      return cachedStep(v, key(v, in.get(0), sourceKey(c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
+      return cachedStep(v, key(v, in.get(0), sourceKey(v, c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
     } else if (op instanceof MkdirOp m) {
       return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> mkdir(m, dir));
     }
@@ -259,8 +304,9 @@ public final class Solver implements AutoCloseable {
   }
 
   /** What a COPY reads: a checksum of exactly its files from a local dir, else the source chain's key. */
-  private Digest sourceKey(CopyOp op, Result source) throws IOException {
+  private Digest sourceKey(Vertex v, CopyOp op, Result source) throws IOException {
     if (source.directory() == null) {
+      explain.sources(v, Map.of("<stage>", source.key().toString()));
       return source.key();
     }
     List<String> patterns = new ArrayList<>(source.excludes());
@@ -273,15 +319,22 @@ public final class Solver implements AutoCloseable {
       }
     });
     // files from a local dir are owned by root or --chown: their owners don't change the output
-    return new SourceChecksum(source.directory(), DockerIgnore.matcher(patterns), hashes, false).of(op.sources());
+    SourceChecksum checksum = new SourceChecksum(source.directory(), DockerIgnore.matcher(patterns), hashes, false);
+    Digest d = checksum.of(op.sources());
+    explain.sources(v, checksum.records());
+    return d;
   }
 
   /** Answers a step from the cache index when its key is known and its layer blob is still here. */
   private Result cachedStep(Vertex v, Digest key, Result parent, StepBody body) throws Exception {
+    explain.step(v, key, parent.key());
     if (!options.noCache()) {
       java.util.Optional<byte[]> hit = cacheIndex.get(key);
       if (hit.isPresent()) {
         CachedStep c = Json.read(hit.get(), CachedStep.class, "cache record " + key);
+        if (c.created() != null) {
+          createdByVertex.put(v.digest(), c.created());
+        }
         if (c.empty()) {
           listener.stepCached(v);
           return Result.chain(key, parent.layers(), true);
@@ -294,9 +347,13 @@ public final class Solver implements AutoCloseable {
         }
       }
     }
+    listener.cacheMiss(v, options.noCache() ? "--no-cache" : explain.why(v));
     Result out = step(v, key, parent, body);
     Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
-    cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null) : new CachedStep(false, top.diffId(), top.blob())));
+    String created = Instant.now().toString();
+    createdByVertex.put(v.digest(), created);
+    cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null, created)
+        : new CachedStep(false, top.diffId(), top.blob(), created)));
     return out;
   }
 
@@ -368,7 +425,9 @@ public final class Solver implements AutoCloseable {
       }
       LayerBlob blob = LayerWriter.write(upper, store, options.compression(), options.sourceDateEpoch());
       Result out;
-      if (blob.empty()) {
+      // BuildKit keeps the layer of a RUN/COPY/WORKDIR that changed nothing (an empty tar, diff
+      // id sha256:5f70bf18...): its history entry is not empty_layer (dockerfile_history_test)
+      if (blob.empty() && !KEEP_EMPTY_LAYERS) {
         out = Result.chain(key, parent.layers(), true);
       } else {
         Digest chain = chainId(topChain(parent), blob.diffId());
@@ -391,9 +450,188 @@ public final class Solver implements AutoCloseable {
     }
   }
 
-  private void run(Vertex v, ExecOp op, StepDirs dirs) throws Exception {
+  /** What a RUN's mounts read: their inputs' keys, or checksums of the local files they bind. */
+  private Digest mountsKey(ExecOp op, List<Result> in) throws IOException {
+    List<String> parts = new ArrayList<>();
+    for (ExecMount m : op.mounts()) {
+      if (m.input() < 1) {
+        continue;
+      }
+      Result r = in.get(m.input());
+      if (r.directory() == null) {
+        parts.add(m.input() + ":" + r.key());
+      } else {
+        FileHashCache hashes = fileHashes.computeIfAbsent(r.directory(), d -> {
+          try {
+            return FileHashCache.open(root, d);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+        parts.add(m.input() + ":" + new SourceChecksum(r.directory(), DockerIgnore.matcher(r.excludes()), hashes, true)
+            .of(List.of(m.source())));
+      }
+    }
+    return parts.isEmpty() ? null : Digest.sha256(Json.write(parts));
+  }
+
+  /** Here-document files: written once into this build's work dir, read like a local context. */
+  private Result inlineFiles(Vertex v, InlineFilesOp op) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("inline-" + v.digest().encoded()));
+    for (InlineFilesOp.InlineFile f : op.files()) {
+      Path p = dir.resolve(f.name());
+      Files.writeString(p, f.content(), java.nio.charset.StandardCharsets.UTF_8);
+      Files.setAttribute(p, "unix:mode", f.mode());
+    }
+    return new Result(null, List.of(), dir, List.of(), false);
+  }
+
+  private void run(Vertex v, ExecOp op, List<Result> in, StepDirs dirs) throws Exception {
+    try (RunMounts mounts = RunMounts.prepare(op, in, dirs.base(), dirs.rootfs(), this)) {
+      run(v, op, dirs, mounts);
+    }
+  }
+
+  /** The host side of a RUN's --mounts: overlays and temp files released when the step ends. */
+  private static final class RunMounts implements AutoCloseable {
+    final List<ExecSpec.Mount> mounts = new ArrayList<>();
+    final Map<String, String> env = new java.util.LinkedHashMap<>();
+    private final List<OverlayMount> overlays = new ArrayList<>();
+
+    static RunMounts prepare(ExecOp op, List<Result> in, Path base, Path rootfs, Solver solver) throws Exception {
+      RunMounts rm = new RunMounts();
+      try {
+        int i = 0;
+        for (ExecMount m : op.mounts()) {
+          rm.add(m, m.input() >= 0 ? in.get(m.input()) : null, Files.createDirectories(base.resolve("mount-" + i++)), rootfs, solver);
+        }
+        return rm;
+      } catch (Exception e) {
+        rm.close();
+        throw e;
+      }
+    }
+
+    private void add(ExecMount m, Result source, Path dir, Path rootfs, Solver solver) throws Exception {
+      switch (m.type()) {
+        case "tmpfs" -> mounts.add(new ExecSpec.Mount(m.target(), "tmpfs", null,
+            m.size() > 0 ? List.of("size=" + (m.size() / 1024) + "k") : List.of()));
+        case "secret" -> {
+          Path file = solver.options.secrets().get(m.id());
+          if (file == null || !Files.isRegularFile(file)) {
+            if (m.required()) {
+              throw new IOException("secret " + m.id() + ": not found (give it with --secret id=" + m.id() + ",src=FILE)");
+            }
+            return;
+          }
+          byte[] content = Files.readAllBytes(file);
+          if (m.env() != null) {
+            env.put(m.env(), new String(content, java.nio.charset.StandardCharsets.UTF_8));
+          }
+          if (m.target() != null) {
+            // a private copy with the mount's owner and mode (default root 0400, like BuildKit)
+            Path copy = dir.resolve("secret");
+            Files.write(copy, content);
+            Files.setAttribute(copy, "unix:uid", m.uid() == null ? 0 : m.uid());
+            Files.setAttribute(copy, "unix:gid", m.gid() == null ? 0 : m.gid());
+            Files.setAttribute(copy, "unix:mode", m.mode() == null ? 0400 : m.mode());
+            mounts.add(new ExecSpec.Mount(m.target(), "bind", copy, List.of("ro", "nosuid", "nodev", "noexec")));
+          }
+        }
+        case "cache" -> {
+          Path cache = solver.cacheMount(m, source);
+          Path host = m.source().isEmpty() ? cache : RootedPath.resolve(cache, m.source(), true);
+          if (!Files.isDirectory(host)) {
+            throw new IOException("cache mount " + m.id() + ": source " + m.source() + " is not a directory in the cache");
+          }
+          mounts.add(new ExecSpec.Mount(m.target(), "bind", host, m.readOnly() ? List.of("ro") : List.of()));
+        }
+        default -> {
+          Path root;
+          if (source.directory() != null && source.excludes().isEmpty() && m.readOnly()) {
+            root = source.directory();
+          } else if (source.directory() != null) {
+            // .dockerignore hides files from a bind of the context too: bind a filtered copy
+            root = Files.createDirectories(dir.resolve("files"));
+            new CopyFiles(source.directory(), root, new CopyFiles.Owner(0, 0), null, DockerIgnore.matcher(source.excludes()))
+                .copy(List.of("."), "/");
+          } else {
+            // an image or stage: its layers under a throwaway upper dir (rw writes are discarded)
+            root = Files.createDirectories(dir.resolve("rootfs"));
+            overlays.add(OverlayMount.mount(solver.lowers(source.layers()), Files.createDirectories(dir.resolve("upper")),
+                Files.createDirectories(dir.resolve("work")), root));
+          }
+          Path host = m.source().isEmpty() ? root : RootedPath.resolve(root, m.source(), true);
+          if (!Files.exists(host)) {
+            throw new IOException("mount source \"/" + m.source() + "\": not found");
+          }
+          mounts.add(new ExecSpec.Mount(m.target(), "bind", host, m.readOnly() ? List.of("ro") : List.of()));
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      IOException failure = null;
+      for (int i = overlays.size() - 1; i >= 0; i--) {
+        try {
+          overlays.get(i).close();
+        } catch (IOException e) {
+          failure = e;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
+  /**
+   * A cache mount's directory: one per id under the root, kept across builds like BuildKit's
+   * cache mounts, created with the mount's owner and mode (default root 0755), seeded from the
+   * from= input when new.
+   */
+  private Path cacheMount(ExecMount m, Result seed) throws Exception {
+    // BuildKit bases a cache with uid/gid/mode or from= on that state, which makes it a cache of
+    // its own: the id alone names only the default one
+    String identity = m.id() + "\u0000" + m.uid() + ":" + m.gid() + ":" + m.mode()
+        + (seed == null ? "" : "\u0000" + (seed.key() != null ? seed.key() : seed.directory()));
+    Path dir = root.dir().resolve("mounts").resolve("cache").resolve(Digest.sha256(identity).encoded());
+    synchronized (cacheMounts) {
+      if (!Files.isDirectory(dir)) {
+        Path staging = Files.createDirectories(work.resolve("cache-" + sequence.incrementAndGet()));
+        Path fs = Files.createDirectory(staging.resolve("fs"));
+        if (seed != null && seed.directory() != null) {
+          new CopyFiles(seed.directory(), fs, null, null, DockerIgnore.matcher(seed.excludes())).copy(List.of("."), "/");
+        } else if (seed != null) {
+          Path mnt = Files.createDirectories(staging.resolve("m"));
+          try (OverlayMount om = OverlayMount.mount(lowers(seed.layers()), Files.createDirectories(staging.resolve("u")),
+              Files.createDirectories(staging.resolve("w")), mnt)) {
+            new CopyFiles(mnt, fs, null, null, p -> false).copy(List.of("."), "/");
+          }
+        }
+        Files.setAttribute(fs, "unix:uid", m.uid() == null ? 0 : m.uid());
+        Files.setAttribute(fs, "unix:gid", m.gid() == null ? 0 : m.gid());
+        Files.setAttribute(fs, "unix:mode", m.mode() == null ? 0755 : m.mode());
+        Files.createDirectories(dir.getParent());
+        Files.move(fs, dir, StandardCopyOption.ATOMIC_MOVE);
+        TmpJanitor.removeTree(staging);
+      }
+    }
+    return dir;
+  }
+
+  private void run(Vertex v, ExecOp op, StepDirs dirs, RunMounts mounts) throws Exception {
     ResolvedUser user = UserResolver.resolve(dirs.rootfs(), op.user());
-    List<String> env = new ArrayList<>(op.env());
+    List<String> env = new ArrayList<>();
+    for (String e : op.env()) {
+      String k = e.substring(0, Math.max(0, e.indexOf('=')));
+      if (!mounts.env.containsKey(k)) {
+        env.add(e);
+      }
+    }
+    // a secret's env= overrides the stage's value for this RUN only (testSecretAsEnviron)
+    mounts.env.forEach((k, val) -> env.add(k + "=" + val));
     env.addAll(op.proxyEnv());
     Deque<String> tail = new ArrayDeque<>();
     java.util.function.BiConsumer<String, String> sink = (stream, line) -> {
@@ -406,9 +644,19 @@ public final class Solver implements AutoCloseable {
       listener.stepLog(v, stream, line);
     };
     Path execDir = Files.createDirectories(dirs.base().resolve("exec"));
+    // the primary gid is a supplementary group too (containerd's WithAdditionalGIDs, which
+    // BuildKit uses: `id` shows groups=0(root),10(wheel) for root)
+    List<Integer> groups = new ArrayList<>();
+    groups.add(user.gid());
+    for (Integer g : user.additionalGids()) {
+      if (!groups.contains(g)) {
+        groups.add(g);
+      }
+    }
     ExecSpec spec = new ExecSpec("jbuild-" + v.digest().encoded().substring(0, 12) + "-" + sequence.incrementAndGet(),
-        dirs.rootfs(), op.args(), env, op.cwd(), user.uid(), user.gid(), user.additionalGids(),
-        "jbuild", op.network(), execDir, line -> sink.accept("stdout", line), line -> sink.accept("stderr", line));
+        dirs.rootfs(), op.args(), env, op.cwd(), user.uid(), user.gid(), groups,
+        "jbuild", op.network(), execDir, line -> sink.accept("stdout", line), line -> sink.accept("stderr", line),
+        mounts.mounts);
     ExecResult result = runtime().run(spec);
     if (result.exitCode() != 0) {
       List<String> lines;
@@ -433,14 +681,14 @@ public final class Solver implements AutoCloseable {
     patterns.addAll(op.excludes());
     java.util.function.Predicate<String> excluded = DockerIgnore.matcher(patterns);
     if (source.directory() != null) {
-      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).copy(op.sources(), op.destination());
+      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents()).copy(op.sources(), op.destination());
       return;
     }
     Path srcBase = Files.createDirectories(dirs.base().resolve("source"));
     Path srcRoot = Files.createDirectories(srcBase.resolve("rootfs"));
     try (OverlayMount m = OverlayMount.mount(lowers(source.layers()), Files.createDirectories(srcBase.resolve("upper")),
         Files.createDirectories(srcBase.resolve("work")), srcRoot)) {
-      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).copy(op.sources(), op.destination());
+      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents()).copy(op.sources(), op.destination());
     }
   }
 
@@ -542,10 +790,21 @@ public final class Solver implements AutoCloseable {
     return parent == null ? diffId : Digest.sha256(parent + " " + diffId);
   }
 
-  private SolvedImage writeImage(ImageConfig config, List<Layer> layers, List<Boolean> emptyByStep) throws IOException {
-    String now = Instant.ofEpochSecond(options.sourceDateEpoch() != null
-        ? options.sourceDateEpoch() : Instant.now().getEpochSecond()).toString();
+  /**
+   * The image's config and manifest. Timestamps: each step's history entry gets the time its
+   * result was made (kept in the cache record, so an unchanged rebuild gives the same image), a
+   * config-only entry the time of the entry before it, and the image the latest of them; all
+   * clamped to SOURCE_DATE_EPOCH when it is set.
+   */
+  private SolvedImage writeImage(ImageConfig config, List<Layer> layers, List<Boolean> emptyByStep,
+      List<String> createdByStep) throws IOException {
+    Instant epoch = options.sourceDateEpoch() == null ? null : Instant.ofEpochSecond(options.sourceDateEpoch());
+    String fallback = config.created() != null ? config.created() : Instant.now().toString();
     List<ImageConfig.History> history = new ArrayList<>(config.historyOrEmpty());
+    boolean[] fresh = new boolean[history.size()];
+    for (int i = 0; i < fresh.length; i++) {
+      fresh[i] = history.get(i).created() == null; // the frontend leaves this build's entries undated
+    }
     // the last emptyByStep.size() layer entries belong to this build's steps (ImageTarget's contract)
     int step = emptyByStep.size() - 1;
     for (int i = history.size() - 1; i >= 0 && step >= 0; i--) {
@@ -553,18 +812,29 @@ public final class Solver implements AutoCloseable {
       if (h.isEmptyLayer()) {
         continue;
       }
-      boolean empty = emptyByStep.get(step--);
-      history.set(i, new ImageConfig.History(h.created(), h.createdBy(), h.author(), h.comment(), empty ? Boolean.TRUE : null));
+      boolean empty = emptyByStep.get(step);
+      String created = createdByStep.get(step) != null ? createdByStep.get(step) : h.created();
+      step--;
+      history.set(i, new ImageConfig.History(created, h.createdBy(), h.author(), h.comment(), empty ? Boolean.TRUE : null));
     }
     if (step >= 0) {
       throw new IllegalStateException("the frontend's history has fewer layer entries than the build has steps");
     }
+    String previous = fallback;
+    String latest = null;
     for (int i = 0; i < history.size(); i++) {
       ImageConfig.History h = history.get(i);
-      if (h.created() == null) {
-        history.set(i, new ImageConfig.History(now, h.createdBy(), h.author(), h.comment(), h.emptyLayer()));
+      String created = h.created() != null ? h.created() : previous;
+      if (epoch != null) {
+        created = fresh[i] ? epoch.toString() : clamp(created, epoch);
+      }
+      history.set(i, new ImageConfig.History(created, h.createdBy(), h.author(), h.comment(), h.emptyLayer()));
+      previous = created;
+      if (latest == null || parse(created).isAfter(parse(latest))) {
+        latest = created;
       }
     }
+    String now = latest != null ? latest : (epoch != null ? epoch.toString() : fallback);
     List<Digest> diffIds = new ArrayList<>();
     List<Descriptor> blobs = new ArrayList<>();
     long size = 0;
@@ -579,6 +849,18 @@ public final class Solver implements AutoCloseable {
     byte[] manifestJson = Json.write(ImageManifest.oci(configDesc, blobs));
     Descriptor manifestDesc = Descriptor.of(MediaTypes.OCI_MANIFEST, store.put(manifestJson), manifestJson.length);
     return new SolvedImage(manifestDesc, configDesc, finished, size);
+  }
+
+  private static Instant parse(String rfc3339) {
+    try {
+      return java.time.OffsetDateTime.parse(rfc3339).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      return Instant.EPOCH;
+    }
+  }
+
+  private static String clamp(String created, Instant epoch) {
+    return parse(created).isAfter(epoch) ? epoch.toString() : created;
   }
 
   /** Docker layer media types become their OCI twins in an OCI manifest (same bytes). */

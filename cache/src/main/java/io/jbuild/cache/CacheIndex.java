@@ -32,7 +32,10 @@ public final class CacheIndex {
   }
 
   public void put(Digest key, byte[] record) throws IOException {
-    Path target = file(key);
+    write(file(key), record);
+  }
+
+  private void write(Path target, byte[] record) throws IOException {
     Files.createDirectories(target.getParent());
     Path t = Files.createTempFile(tmp, "cache-", ".json");
     try {
@@ -45,6 +48,23 @@ public final class CacheIndex {
     } finally {
       Files.deleteIfExists(t);
     }
+  }
+
+  /** The record of the last build of a name (for --explain-cache), if any. */
+  public Optional<byte[]> readBuild(Digest name) throws IOException {
+    try {
+      return Optional.of(Files.readAllBytes(buildFile(name)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  public void writeBuild(Digest name, byte[] record) throws IOException {
+    write(buildFile(name), record);
+  }
+
+  private Path buildFile(Digest name) {
+    return dir.resolveSibling("builds").resolve(name.encoded() + ".json");
   }
 
   public void remove(Digest key) throws IOException {

@@ -8,25 +8,39 @@ import io.jbuild.api.PullPolicy;
 import io.jbuild.oci.Platform;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "build", description = "Build an image from a Dockerfile (flags as in docker build).",
+@Command(name = "build", description = {"Build an image from a Dockerfile.",
+    "Flags keep the names and meanings of `docker buildx build`; a docker flag jbuild does not support is refused with the reason."},
     mixinStandardHelpOptions = true, sortOptions = false,
-    footer = {"", "Examples:",
-        "  jbuild build -t app:1.0 .",
+    footer = {"", "Progress (--progress): auto is tty on a terminal and plain otherwise; json prints one JSON object per event (README, \"JSON progress\").",
+        "Exit codes: 0 success, 1 build failed (a RUN's own exit code is in the message), 2 usage error, 130 cancelled (Ctrl-C).",
+        "", "Examples:",
+        "  jbuild -t app:1.0 .                                    same as: jbuild build -t app:1.0 .",
         "  jbuild build -f docker/Dockerfile --build-arg VERSION=1.2 --target runtime -t app .",
         "  jbuild build -o type=oci,dest=app.tar -t app:1.0 .",
+        "  jbuild build -t registry.example.com/app:1.0 --push .",
+        "  jbuild build --progress=plain --iidfile id.txt --metadata-file meta.json -t app .",
         "  jbuild build --runtime unshare -q ."})
-final class BuildCommand implements Callable<Integer> {
+class BuildCommand implements Callable<Integer> {
+  /** How long a Ctrl-C waits for containers to stop and mounts to go before the JVM exits anyway. */
+  static final long CANCEL_WAIT_SECONDS = 10;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -56,14 +70,44 @@ final class BuildCommand implements Callable<Integer> {
   String pull = "missing";
 
   @Option(names = {"-o", "--output"}, paramLabel = "type=TYPE,dest=PATH",
-      description = "where the image goes: type=image (local store, default), oci, docker, registry")
+      description = "where the image goes: type=image (local store, default), type=oci|docker,dest=FILE, type=registry")
   List<String> outputs = new ArrayList<>();
 
-  @Option(names = "--push", description = "push every -t after the build")
+  @Option(names = "--push", description = "push every -t after the build (--output=type=registry)")
   boolean push;
+
+  @Option(names = "--load", description = "store the image in the local store (the default; --output=type=image)")
+  boolean load;
 
   @Option(names = "--no-cache", description = "do not use cached results (every step runs)")
   boolean noCache;
+
+  @Option(names = "--secret", paramLabel = "id=ID[,src=FILE|,env=VAR]", description = "a secret for RUN --mount=type=secret")
+  List<String> secrets = new ArrayList<>();
+
+  @Option(names = "--network", paramLabel = "default|none|host", description = "the network of RUN steps (only default so far)")
+  String network;
+
+  @Option(names = "--progress", paramLabel = "auto|tty|plain|json|quiet", description = "how to show progress (default: auto)")
+  String progress = "auto";
+
+  @Option(names = {"-q", "--quiet"}, description = "print only the image id (--progress=quiet)")
+  boolean quiet;
+
+  @Option(names = "--iidfile", paramLabel = "FILE", description = "write the image id to FILE")
+  Path iidfile;
+
+  @Option(names = "--metadata-file", paramLabel = "FILE",
+      description = "write the build's result as JSON to FILE: image and config digests, descriptor, tags, pushed references")
+  Path metadataFile;
+
+  @Option(names = "--rm", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", hidden = true,
+      description = "remove intermediate containers (always done)")
+  Boolean rm;
+
+  @Option(names = "--force-rm", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", hidden = true,
+      description = "remove intermediate containers, also after a failure (always done)")
+  Boolean forceRm;
 
   @Option(names = "--runtime", paramLabel = "runc|crun|unshare", description = "how RUN steps run (default: the first installed)")
   String runtime;
@@ -71,14 +115,15 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--jobs", paramLabel = "N", description = "steps that may run at once (default: number of CPUs)")
   Integer jobs;
 
-  @Option(names = "--progress", paramLabel = "auto|plain|quiet", description = "how to show progress (default: auto)")
-  String progress = "auto";
+  @Option(names = "--explain-cache", description = "say why each step that ran missed the cache")
+  boolean explainCache;
 
-  @Option(names = {"-q", "--quiet"}, description = "print only the image id")
-  boolean quiet;
+  @Option(names = "--check", description = "run the build checks instead of building (same as --call=check)")
+  boolean check;
 
-  @Option(names = "--iidfile", paramLabel = "FILE", description = "write the image id to FILE")
-  Path iidfile;
+  @Option(names = "--call", paramLabel = "build|check|outline|targets",
+      description = "what to do with the Dockerfile: build it (default), check it, outline the target's args, list the targets")
+  String call = "build";
 
   @Mixin
   RootOption root;
@@ -86,50 +131,100 @@ final class BuildCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintStream err = System.err;
-    DockerfileBuild build;
-    try {
-      build = configure();
-    } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
-      return Main.USAGE;
+    String what = check ? "check" : call;
+    if (!"build".equalsIgnoreCase(what)) {
+      Path df = file != null && !file.equals("-") ? Path.of(file) : context.resolve("Dockerfile");
+      try {
+        return CallCommands.run(what, df, target, buildArgs(buildArgs, System.getenv()), System.out);
+      } catch (IllegalArgumentException e) {
+        err.println("error: " + e.getMessage());
+        return Main.USAGE;
+      }
     }
     String mode = quiet ? "quiet" : progress;
-    if (!List.of("auto", "plain", "tty", "quiet").contains(mode)) {
-      err.println("error: invalid --progress \"" + progress + "\": expected auto, plain, tty or quiet");
+    DockerfileBuild build;
+    try {
+      if (!List.of("auto", "plain", "tty", "json", "quiet").contains(mode)) {
+        throw new IllegalArgumentException("invalid --progress \"" + progress + "\": expected auto, tty, plain, json or quiet"
+            + (progress.equals("rawjson") ? " (jbuild's json is documented in the README, \"JSON progress\")" : ""));
+      }
+      build = configure();
+      Preflight.requireRoot(Preflight.uid());
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.println("See 'jbuild build --help'.");
       return Main.USAGE;
+    } catch (BuildException e) {
+      return Errors.report(e);
     }
-    PlainProgress view = new PlainProgress(err, mode.equals("quiet"));
-    build.listener(view);
-    Thread hook = new Thread(build::cancel, "jbuild-cancel");
+    Terminal terminal = mode.equals("auto") || mode.equals("tty") ? Terminal.detect(System.getenv()) : Terminal.NONE;
+    if (mode.equals("tty") && !terminal.present()) {
+      terminal = new Terminal(true, 80, 24, false); // asked for: draw as if on a plain 80x24 terminal
+    }
+    ProgressView view = ProgressView.of(terminal.resolve(mode), err, System.out, terminal);
+    ExplainCache explain = new ExplainCache();
+    build.listener(e -> {
+      explain.onEvent(e);
+      view.onEvent(e);
+    });
+
+    // Ctrl-C: the JVM runs shutdown hooks and then halts. Cancel the build and wait (bounded)
+    // until it has stopped its containers and released its mounts: that happens on the
+    // build's own thread, which the halt would otherwise cut short. The JVM exits with 130.
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      build.cancel();
+      try {
+        stopped.await(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "jbuild-cancel");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       BuildResult result = build.build();
-      view.summary(result);
-      if (iidfile != null) {
-        Files.writeString(iidfile, result.imageId().toString());
+      if (explainCache) {
+        explain.print(err);
       }
-      if (mode.equals("quiet")) {
-        System.out.println(result.imageId());
+      view.succeeded(result);
+      if (iidfile != null) {
+        writeAtomically(iidfile, result.imageId().toString());
+      }
+      if (metadataFile != null) {
+        writeAtomically(metadataFile, Metadata.json(result));
       }
       return Main.OK;
     } catch (BuildException e) {
-      err.println();
-      err.println("ERROR: " + e.getMessage().replace("\n", System.lineSeparator()));
-      return switch (e.kind()) {
-        case INVALID_INPUT -> Main.USAGE;
-        case CANCELLED -> Main.CANCELLED;
-        default -> Main.BUILD_FAILED;
-      };
+      int code = Errors.exitCode(e);
+      view.failed(e, code);
+      if (view.wantsErrorMessage()) {
+        err.println(e.kind() == BuildException.Kind.STEP_FAILED ? Errors.formatBuildError(e.getMessage())
+            : "ERROR: " + e.getMessage());
+        err.flush();
+      }
+      return code;
     } finally {
+      stopped.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
-        // the hook is running: Ctrl-C
+        // the hook is running: Ctrl-C; the JVM exits with 130 once it returns
       }
     }
   }
 
-  private DockerfileBuild configure() throws IOException {
+  private static void writeAtomically(Path file, String text) throws IOException {
+    Path abs = file.toAbsolutePath();
+    Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  DockerfileBuild configure() throws IOException {
     DockerfileBuild b = DockerfileBuild.context(context).root(root.get()).runtime(runtime);
     if ("-".equals(file)) {
       b.dockerfileContent(System.in.readAllBytes());
@@ -137,20 +232,7 @@ final class BuildCommand implements Callable<Integer> {
       b.dockerfile(Path.of(file));
     }
     tags.forEach(b::tag);
-    for (String a : buildArgs) {
-      int eq = a.indexOf('=');
-      if (eq == 0) {
-        throw new IllegalArgumentException("invalid --build-arg \"" + a + "\": expected KEY=VALUE or KEY");
-      }
-      if (eq < 0) {
-        String v = System.getenv(a);
-        if (v != null) {
-          b.buildArg(a, v);
-        }
-      } else {
-        b.buildArg(a.substring(0, eq), a.substring(eq + 1));
-      }
-    }
+    buildArgs(buildArgs, System.getenv()).forEach(b::buildArg);
     for (String l : labels) {
       int eq = l.indexOf('=');
       if (eq <= 0) {
@@ -162,11 +244,14 @@ final class BuildCommand implements Callable<Integer> {
       b.target(target);
     }
     if (platform != null) {
-      b.platform(Platform.parse(platform));
+      b.platform(platform(platform));
     }
     b.pull(PullPolicy.parse(pull));
     for (String o : outputs) {
       b.output(Output.parse(o));
+    }
+    if (load) {
+      b.output(Output.IMAGE);
     }
     b.push(push);
     b.noCache(noCache);
@@ -175,6 +260,23 @@ final class BuildCommand implements Callable<Integer> {
         throw new IllegalArgumentException("invalid --jobs " + jobs + ": must be at least 1");
       }
       b.jobs(jobs);
+    }
+    if (Boolean.FALSE.equals(rm) || Boolean.FALSE.equals(forceRm)) {
+      throw new IllegalArgumentException("--rm=false / --force-rm=false is not supported: jbuild never keeps a step's container");
+    }
+    if (network != null && !network.equals("default")) {
+      if (!List.of("none", "host").contains(network)) {
+        throw new IllegalArgumentException("invalid --network \"" + network + "\": expected default, none or host");
+      }
+      throw new IllegalArgumentException("--network=" + network + " for the whole build is not supported yet: "
+          + "use RUN --network=" + network + " on the RUN instructions that need it");
+    }
+    if (!secrets.isEmpty()) {
+      for (String s : secrets) {
+        Secret.parse(s, System.getenv());
+      }
+      throw new IllegalArgumentException("--secret is not supported yet: RUN --mount=type=secret cannot be given secrets "
+          + "in this version; pass the value with --build-arg only if it may end up in the image history");
     }
     String epoch = System.getenv("SOURCE_DATE_EPOCH");
     if (epoch != null && !epoch.isEmpty()) {
@@ -185,5 +287,35 @@ final class BuildCommand implements Callable<Integer> {
       }
     }
     return b;
+  }
+
+  /** --build-arg values: KEY=VALUE, or KEY alone for $KEY's value (skipped when unset, like docker). */
+  static Map<String, String> buildArgs(List<String> args, Map<String, String> env) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      String key = eq < 0 ? a : a.substring(0, eq);
+      if (key.isEmpty() || !key.strip().equals(key) || key.contains(" ")) {
+        throw new IllegalArgumentException("invalid --build-arg \"" + a + "\": expected KEY=VALUE or KEY "
+            + "(KEY without spaces; KEY alone takes the value of the environment variable KEY)");
+      }
+      if (eq < 0) {
+        String v = env.get(a);
+        if (v != null) {
+          out.put(a, v);
+        }
+      } else {
+        out.put(key, a.substring(eq + 1));
+      }
+    }
+    return out;
+  }
+
+  static Platform platform(String text) {
+    if (text.contains(",")) {
+      throw new IllegalArgumentException("invalid --platform \"" + text + "\": building several platforms at once "
+          + "is not supported yet; build one --platform at a time");
+    }
+    return Platform.parse(text);
   }
 }

@@ -21,13 +21,19 @@ import picocli.CommandLine.Command;
     footer = {"", "Examples:",
         "  jbuild -t hello:1.0 testdata/dockerfiles/hello",
         "  jbuild build -t app:1.0 -o type=oci,dest=app.tar .",
-        "  jbuild images"})
+        "  jbuild images",
+        "  jbuild version",
+        "  source <(jbuild completion bash)",
+        "",
+        "Exit codes: 0 success, 1 build failed, 2 usage error, 130 cancelled (Ctrl-C)."})
 final class JbuildCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new JbuildCommand());
+    cli.addSubcommand("completion", new CompletionCommand());
+    DockerFlags.register(cli.getSubcommands().get("build").getCommandSpec());
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       cmd.getErr().println("error: " + ex.getMessage());
       return Main.BUILD_FAILED;
@@ -50,6 +56,11 @@ final class JbuildCommand implements Runnable {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
+      return lines();
+    }
+
+    /** Without picocli: `jbuild version` answers before the command model is built (Main). */
+    static String[] lines() {
       Properties p = new Properties();
       try (InputStream in = JbuildCommand.class.getResourceAsStream("version.properties")) {
         if (in != null) {

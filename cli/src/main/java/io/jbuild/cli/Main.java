@@ -23,6 +23,13 @@ public final class Main {
   }
 
   static int run(String[] args) {
+    if (args.length == 1 && (args[0].equals("version") || args[0].equals("--version") || args[0].equals("-V"))) {
+      // the most common quick command skips building the command model (start-up time, issue 7)
+      for (String line : JbuildCommand.Version.lines()) {
+        System.out.println(line);
+      }
+      return OK;
+    }
     CommandLine cli = JbuildCommand.commandLine();
     return cli.execute(withDefaultCommand(args, cli));
   }

@@ -4,11 +4,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 @Command(name = "version", description = "Show the jbuild version, git commit and Java version.",
-    mixinStandardHelpOptions = true)
+    mixinStandardHelpOptions = true,
+    footer = {"", "Example:", "  jbuild version"})
 final class VersionCommand implements Callable<Integer> {
   @Override
   public Integer call() {
-    for (String line : new JbuildCommand.Version().getVersion()) {
+    for (String line : JbuildCommand.Version.lines()) {
       System.out.println(line);
     }
     return Main.OK;

@@ -1,6 +1,7 @@
 package io.jbuild.graph;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -15,6 +16,8 @@ import java.util.List;
  * @param network {@code default}, {@code none} or {@code host}
  * @param proxyEnv proxy variables (HTTP_PROXY ...) given to the process but kept out of the
  *     digest, like BuildKit keeps them out of the cache key and history
+ * @param mounts RUN --mount and the heredoc script mount; a mount with an input reads vertex
+ *     input {@link ExecMount#input()} (1, 2, ...: input 0 is the rootfs)
  */
 public record ExecOp(
     List<String> args,
@@ -22,9 +25,17 @@ public record ExecOp(
     String cwd,
     String user,
     String network,
-    @JsonIgnore List<String> proxyEnv) implements Op {
+    @JsonIgnore List<String> proxyEnv,
+    // left out of the JSON when empty, so RUNs without mounts keep their digests
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ExecMount> mounts) implements Op {
+
+  public ExecOp(List<String> args, List<String> env, String cwd, String user, String network,
+      List<String> proxyEnv) {
+    this(args, env, cwd, user, network, proxyEnv, List.of());
+  }
 
   public ExecOp {
+    mounts = mounts == null ? List.of() : List.copyOf(mounts);
     args = List.copyOf(args);
     env = List.copyOf(env);
     proxyEnv = proxyEnv == null ? List.of() : List.copyOf(proxyEnv);
@@ -35,7 +46,11 @@ public record ExecOp(
 
   @Override
   public int arity() {
-    return 1;
+    int n = 1;
+    for (ExecMount m : mounts) {
+      n = Math.max(n, m.input() + 1);
+    }
+    return n;
   }
 
   @Override

@@ -6,7 +6,7 @@ package io.jbuild.graph;
  * what changes its output (DESIGN.md, "Cache keys").
  */
 public sealed interface Op
-    permits ScratchOp, ImageOp, ContextOp, ExecOp, CopyOp, MkdirOp {
+    permits ScratchOp, ImageOp, ContextOp, ExecOp, CopyOp, MkdirOp, InlineFilesOp {
 
   /** How many input vertices this op takes, in order; -1 for "any". */
   int arity();

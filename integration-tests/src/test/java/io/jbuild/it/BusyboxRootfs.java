@@ -3,7 +3,6 @@ package io.jbuild.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A busybox root filesystem made from the host's busybox-static binary: busybox and its applet
@@ -21,7 +20,7 @@ final class BusyboxRootfs {
     Files.createDirectories(dir.resolve("etc"));
     Files.createDirectories(dir.resolve("root"));
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwt"));
+    Files.setAttribute(tmp, "unix:mode", 01777);
     Files.copy(BUSYBOX, dir.resolve("bin/busybox"));
     Exec list = Exec.run(BUSYBOX.toString(), "--list").assertOk("busybox --list");
     for (String applet : list.stdout().split("\n")) {

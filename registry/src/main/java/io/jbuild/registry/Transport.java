@@ -47,18 +47,13 @@ final class Transport {
 
   final RegistryConfig config;
   final CredentialStore credentials;
-  private final HttpClient verified;
+  private volatile HttpClient verified;
   private volatile HttpClient unverified;
   private final ConcurrentMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
 
   Transport(RegistryConfig config) {
     this.config = config;
     this.credentials = new CredentialStore(config);
-    try {
-      this.verified = newClient(TlsContexts.verifying(config.caCertificates()));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 
   private HttpClient newClient(javax.net.ssl.SSLContext ssl) {
@@ -74,7 +69,17 @@ final class Transport {
 
   private HttpClient clientFor(String registry) throws IOException {
     if (!config.isInsecure(registry)) {
-      return verified;
+      // made on first use: a build whose every step is cached never pays for TLS set-up
+      HttpClient v = verified;
+      if (v == null) {
+        synchronized (this) {
+          v = verified;
+          if (v == null) {
+            verified = v = newClient(TlsContexts.verifying(config.caCertificates()));
+          }
+        }
+      }
+      return v;
     }
     HttpClient c = unverified;
     if (c == null) {

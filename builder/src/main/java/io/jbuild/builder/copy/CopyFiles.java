@@ -50,6 +50,25 @@ public final class CopyFiles {
     this.excluded = excluded;
   }
 
+  private boolean unpackArchives;
+
+  /** ADD: local tar archives (plain, gzip, bzip2, xz, zstd) are extracted into the destination. */
+  public CopyFiles unpackArchives(boolean unpack) {
+    this.unpackArchives = unpack;
+    return this;
+  }
+
+  private boolean parents;
+
+  /**
+   * COPY --parents: each source keeps its path below the source root, or below a {@code /./}
+   * pivot when it has one ({@code /test/a/./b/c} is written to DEST/b/c), like BuildKit.
+   */
+  public CopyFiles parents(boolean keepParents) {
+    this.parents = keepParents;
+    return this;
+  }
+
   /** Files, links and directories written so far. */
   public long count() {
     return files;
@@ -61,6 +80,10 @@ public final class CopyFiles {
    * @throws CopyException naming the source that is missing or the rule broken
    */
   public void copy(List<String> sources, String destination) throws IOException {
+    if (parents) {
+      copyWithParents(sources, destination);
+      return;
+    }
     List<String> resolved = new ArrayList<>();
     boolean wildcard = false;
     for (String src : sources) {
@@ -80,9 +103,12 @@ public final class CopyFiles {
         resolved.add(clean);
       }
     }
+    // a wildcard that matches one path copies it like a plain source: `COPY f*.go foo2.go`
+    // writes the file foo2.go (BuildKit's copy with AllowWildcard)
     boolean intoDir = destination.endsWith("/") || destination.endsWith("/.")
-        || sources.size() > 1 || wildcard;
-    if ((sources.size() > 1 || wildcard && resolved.size() > 1) && !destination.endsWith("/")) {
+        || sources.size() > 1 || resolved.size() > 1;
+    // BuildKit checks the sources as written: one wildcard matching several files is fine
+    if (sources.size() > 1 && !destination.endsWith("/")) {
       Path existing = RootedPath.resolve(destRoot, destination, true);
       if (!Files.isDirectory(existing)) {
         throw new CopyException("When using COPY with more than one source file, the destination must be a directory and end with a /");
@@ -94,6 +120,9 @@ public final class CopyFiles {
       if (Files.isDirectory(src)) {
         Path target = mkdirs(destClean);
         copyDirContents(src, rel, target);
+      } else if (unpackArchives && ArchiveUnpacker.isArchive(src)) {
+        mkdirs(destClean);
+        files += ArchiveUnpacker.extract(src, destRoot, destClean, owner);
       } else {
         Path destPath = RootedPath.resolve(destRoot, destClean, true);
         Path target;
@@ -117,6 +146,50 @@ public final class CopyFiles {
     }
   }
 
+  private void copyWithParents(List<String> sources, String destination) throws IOException {
+    String destClean = RootedPath.clean(destination);
+    for (String src : sources) {
+      // the first "/./" is the pivot; a leading "./" or a trailing "/." is not one
+      int pivot = src.indexOf("/./");
+      String prefix = pivot < 0 ? "" : RootedPath.clean(src.substring(0, pivot));
+      int keepFrom = prefix.isEmpty() ? 0 : prefix.split("/").length;
+      String clean = RootedPath.clean(src);
+      List<String> matches = new ArrayList<>();
+      if (Wildcards.hasWildcard(clean)) {
+        for (String m : Wildcards.expand(sourceRoot, clean)) {
+          if (!excluded.test(m)) {
+            matches.add(m);
+          }
+        }
+      } else {
+        Path p = clean.isEmpty() ? sourceRoot : RootedPath.resolve(sourceRoot, clean, true);
+        if (!clean.isEmpty() && (excluded.test(clean) || !Files.exists(p))) {
+          throw new CopyException("\"/" + clean + "\": not found");
+        }
+        matches.add(clean);
+      }
+      mkdirs(destClean);
+      for (String rel : matches) {
+        String[] parts = rel.isEmpty() ? new String[0] : rel.split("/");
+        String kept = String.join("/", java.util.Arrays.asList(parts).subList(Math.min(keepFrom, parts.length), parts.length));
+        String target = destClean.isEmpty() ? kept : kept.isEmpty() ? destClean : destClean + "/" + kept;
+        Path srcPath = rel.isEmpty() ? sourceRoot : RootedPath.resolve(sourceRoot, rel, true);
+        if (Files.isDirectory(srcPath)) {
+          copyDirContents(srcPath, rel, mkdirs(target));
+        } else {
+          int slash = target.lastIndexOf('/');
+          Path dir = slash < 0 ? destRoot : mkdirs(target.substring(0, slash));
+          copyEntry(srcPath, dir.resolve(target.substring(slash + 1)), true);
+        }
+      }
+    }
+    for (int i = dirTimes.size() - 1; i >= 0; i--) {
+      Map.Entry<Path, FileTime> e = dirTimes.get(i);
+      Files.getFileAttributeView(e.getKey(), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(e.getValue(), null, null);
+    }
+  }
+
   /** mkdir -p inside the destination root; created directories get 0755 and the owner. */
   private Path mkdirs(String cleanRel) throws IOException {
     Path current = destRoot;
@@ -125,8 +198,14 @@ public final class CopyFiles {
       sofar.append('/').append(part);
       Path next = RootedPath.resolve(destRoot, sofar.toString(), true);
       if (!Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
+        if (!next.getParent().equals(destRoot) && !Files.exists(next.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+          // a symlink on the way (COPY foo /symlink/ with symlink -> ../tmp/target) points to
+          // a directory that does not exist yet: create it where the link leads
+          mkdirs(destRoot.relativize(next.getParent()).toString());
+        }
         Files.createDirectory(next);
-        Files.setAttribute(next, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
+        // BuildKit applies --chmod to the parent directories it creates too (testCopyChmod)
+        Files.setAttribute(next, "unix:mode", mode == null ? 0755 : mode.apply(040755, true), LinkOption.NOFOLLOW_LINKS);
         chown(next, owner == null ? 0 : owner.uid(), owner == null ? 0 : owner.gid());
         files++;
       } else if (!Files.isDirectory(next)) {

@@ -26,6 +26,7 @@ public final class SourceChecksum {
   private final FileHashCache hashes;
   private final boolean withOwners;
   private final MessageDigest md = Digest.newSha256();
+  private final java.util.Map<String, String> records = new java.util.LinkedHashMap<>();
 
   public SourceChecksum(Path root, Predicate<String> excluded, FileHashCache hashes, boolean withOwners) {
     this.root = root;
@@ -109,7 +110,13 @@ public final class SourceChecksum {
     }
   }
 
+  /** Path to its record (mode, size, content hash...) of every entry read, for --explain-cache. */
+  public java.util.Map<String, String> records() {
+    return records;
+  }
+
   private void record(String a, String b) {
+    records.put(a, b);
     md.update(a.getBytes(StandardCharsets.UTF_8));
     md.update((byte) 0);
     md.update(b.getBytes(StandardCharsets.UTF_8));

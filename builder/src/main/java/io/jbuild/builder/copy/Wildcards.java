@@ -69,6 +69,14 @@ final class Wildcards {
       Pattern p = wild ? segmentPattern(seg) : null;
       for (String base : current) {
         Path dir = base.isEmpty() ? root : RootedPath.resolve(root, base, true);
+        if (seg.equals("**")) {
+          // any number of directories, zero included (BuildKit's doublestar matching)
+          if (!next.contains(base)) {
+            next.add(base);
+          }
+          descendants(root, base, next);
+          continue;
+        }
         if (!wild) {
           String literal = seg.replaceAll("\\\\(.)", "$1");
           String rel = base.isEmpty() ? literal : base + "/" + literal;
@@ -96,5 +104,26 @@ final class Wildcards {
       current = next;
     }
     return current;
+  }
+
+  private static void descendants(Path root, String base, List<String> out) throws IOException {
+    Path dir = base.isEmpty() ? root : RootedPath.resolve(root, base, true);
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path child : ds) {
+        names.add(child.getFileName().toString());
+      }
+    }
+    names.sort(null);
+    for (String name : names) {
+      String rel = base.isEmpty() ? name : base + "/" + name;
+      if (!out.contains(rel)) {
+        out.add(rel);
+      }
+      descendants(root, rel, out);
+    }
   }
 }

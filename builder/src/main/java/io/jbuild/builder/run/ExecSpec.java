@@ -16,6 +16,7 @@ import java.util.function.Consumer;
  * @param workDir scratch dir for the bundle, /etc/hosts and /etc/resolv.conf; the caller removes it
  * @param stdout called with each line of standard output as it comes
  * @param stderr called with each line of standard error as it comes
+ * @param mounts extra mounts (RUN --mount), applied after the standard ones in order
  */
 public record ExecSpec(
     String id,
@@ -30,9 +31,32 @@ public record ExecSpec(
     String network,
     Path workDir,
     Consumer<String> stdout,
-    Consumer<String> stderr) {
+    Consumer<String> stderr,
+    List<Mount> mounts) {
+
+  /**
+   * An extra mount: {@code bind} of a host path (file or directory) or a {@code tmpfs}.
+   *
+   * @param options OCI mount options, e.g. {@code ro}, {@code size=134217728}
+   */
+  public record Mount(String target, String type, Path source, List<String> options) {
+    public Mount {
+      options = List.copyOf(options);
+      if (!target.startsWith("/")) {
+        throw new IllegalArgumentException("mount target must be absolute: " + target);
+      }
+    }
+  }
+
+  public ExecSpec(String id, Path rootfs, List<String> args, List<String> env, String cwd, int uid,
+      int gid, List<Integer> additionalGids, String hostname, String network, Path workDir,
+      Consumer<String> stdout, Consumer<String> stderr) {
+    this(id, rootfs, args, env, cwd, uid, gid, additionalGids, hostname, network, workDir, stdout,
+        stderr, List.of());
+  }
 
   public ExecSpec {
+    mounts = mounts == null ? List.of() : List.copyOf(mounts);
     args = List.copyOf(args);
     env = List.copyOf(env);
     additionalGids = List.copyOf(additionalGids);

@@ -64,6 +64,37 @@ final class MountStubs implements AutoCloseable {
     }
   }
 
+  /**
+   * Creates the mount point of an extra mount (and its missing parents) when missing, to be
+   * removed again on close when still empty. Targets under /dev, /proc and /sys are left to the
+   * runtime: those trees are mounted over, so nothing created there reaches the layer.
+   */
+  void extra(Path rootfs, String target, boolean directory) throws IOException {
+    if (target.equals("/dev") || target.startsWith("/dev/") || target.startsWith("/proc/")
+        || target.startsWith("/sys/")) {
+      return;
+    }
+    StringBuilder sofar = new StringBuilder();
+    String[] parts = target.substring(1).split("/");
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i].isEmpty()) {
+        continue;
+      }
+      String parent = sofar.length() == 0 ? "/" : sofar.toString();
+      sofar.append('/').append(parts[i]);
+      Path p = RootPath.resolve(rootfs, sofar.toString());
+      if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      record(p, RootPath.resolve(rootfs, parent));
+      if (i < parts.length - 1 || directory) {
+        Files.createDirectory(p);
+      } else {
+        Files.createFile(p);
+      }
+    }
+  }
+
   private Path dir(Path rootfs, String name) throws IOException {
     Path p = RootPath.resolve(rootfs, name);
     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {

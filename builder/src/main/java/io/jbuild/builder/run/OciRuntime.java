@@ -61,6 +61,9 @@ final class OciRuntime implements ContainerRuntime {
     Path hosts = HostFiles.writeHosts(spec.workDir(), spec.hostname());
     Path resolv = HostFiles.writeResolvConf(spec.workDir());
     try (MountStubs stubs = MountStubs.prepare(spec.rootfs())) {
+      for (ExecSpec.Mount m : spec.mounts()) {
+        stubs.extra(spec.rootfs(), m.target(), m.type().equals("tmpfs") || Files.isDirectory(m.source()));
+      }
       createCwd(spec);
       Map<String, Object> config = config(spec, stubs.hosts != null ? hosts : null,
           stubs.hosts != null ? resolv : null);
@@ -177,6 +180,17 @@ final class OciRuntime implements ContainerRuntime {
     if (hosts != null) {
       mounts.add(mount("/etc/hosts", "bind", hosts.toString(), List.of("bind", "ro")));
       mounts.add(mount("/etc/resolv.conf", "bind", resolv.toString(), List.of("bind", "ro")));
+    }
+    for (ExecSpec.Mount m : spec.mounts()) {
+      if (m.type().equals("tmpfs")) {
+        List<String> options = new ArrayList<>(List.of("nosuid", "nodev"));
+        options.addAll(m.options());
+        mounts.add(mount(m.target(), "tmpfs", "tmpfs", options));
+      } else {
+        List<String> options = new ArrayList<>(List.of("rbind"));
+        options.addAll(m.options());
+        mounts.add(mount(m.target(), "bind", m.source().toAbsolutePath().toString(), options));
+      }
     }
     c.put("mounts", mounts);
 

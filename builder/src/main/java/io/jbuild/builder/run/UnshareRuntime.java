@@ -96,6 +96,9 @@ final class UnshareRuntime implements ContainerRuntime {
     require("mount", "mount");
     Path hosts = HostFiles.writeHosts(spec.workDir(), spec.hostname());
     Path resolv = HostFiles.writeResolvConf(spec.workDir());
+    if (!spec.mounts().isEmpty()) {
+      throw new IOException("RUN --mount needs an OCI runtime: install runc or crun, or build with --runtime runc");
+    }
     try (MountStubs stubs = MountStubs.prepare(spec.rootfs())) {
       OciRuntime.createCwd(spec);
       Map<String, String> vars = new LinkedHashMap<>();

@@ -7,7 +7,9 @@ import io.jbuild.frontend.dockerfile.Instructions.KeyValue;
 import io.jbuild.frontend.dockerfile.Instructions.StageDef;
 import io.jbuild.graph.ContextOp;
 import io.jbuild.graph.CopyOp;
+import io.jbuild.graph.ExecMount;
 import io.jbuild.graph.ExecOp;
+import io.jbuild.graph.InlineFilesOp;
 import io.jbuild.graph.ImageOp;
 import io.jbuild.graph.ImageResolver;
 import io.jbuild.graph.ImageTarget;
@@ -114,6 +116,16 @@ final class Converter {
   }
 
   ImageTarget convert() throws DockerfileException {
+    if (req.dockerignorePatterns() != null) {
+      for (String p : req.dockerignorePatterns()) {
+        if (p.equals("!")) {
+          // moby/patternmatcher rejects an exclusion with no pattern (testDockerignoreInvalid)
+          throw new DockerfileException(".dockerignore", 0, 0,
+              "failed to parse dockerignore: illegal exclusion pattern: \"!\"", null,
+              "remove the line with a lone '!' or add the pattern to re-include");
+        }
+      }
+    }
     parsed = Instructions.parse(src);
     for (CheckFinding f : Checks.run(src, parsed, buildArgs)) {
       if (f.error()) {
@@ -631,15 +643,23 @@ final class Converter {
 
   private void dispatchRun(StageState st, Instructions.Run r) throws DockerfileException {
     Node n = r.node();
-    if (!r.mounts().isEmpty()) {
-      for (String m : r.mounts()) {
-        String problem = Mounts.validate(expand(n, m, st.env));
-        if (problem != null) {
-          throw src.error(n, problem, "see https://docs.docker.com/reference/dockerfile/#run---mount");
-        }
+    List<Vertex> inputs = new ArrayList<>();
+    inputs.add(st.vertex);
+    List<ExecMount> mounts = new ArrayList<>();
+    String cwd0 = st.config.workingDir() == null || st.config.workingDir().isEmpty() ? "/"
+        : st.config.workingDir();
+    for (String raw : r.mounts()) {
+      if (raw.matches("(?i)(^|.*,)\\s*from=[^,]*\\$.*")) {
+        throw src.error(n, "'from' doesn't support variable expansion, define alias stage instead",
+            "add a stage FROM ${...} AS name and mount from=name");
       }
-      throw src.error(n, "RUN --mount is not supported by this builder yet",
-          "remove the --mount flag, or build with BuildKit");
+      Mounts.Spec m;
+      try {
+        m = Mounts.parse(expand(n, raw, st.env));
+      } catch (IllegalArgumentException e) {
+        throw src.error(n, e.getMessage(), "see https://docs.docker.com/reference/dockerfile/#run---mount");
+      }
+      mounts.add(execMount(st, n, m, cwd0, inputs));
     }
     String network = r.network() == null ? "default" : expand(n, r.network(), st.env);
     if (!network.equals("default") && !network.equals("none") && !network.equals("host")) {
@@ -655,6 +675,7 @@ final class Converter {
       }
     }
     List<String> args = r.cmd();
+    boolean shebang = false;
     if (!r.heredocs().isEmpty()) {
       if (!r.shellForm() || args.size() != 1) {
         throw src.error(n, "parsing produced an invalid run command: " + args, null);
@@ -665,10 +686,18 @@ final class Converter {
         String data = first.chomp() ? LineParser.chompHeredocContent(first.content())
             : first.content();
         if (data.startsWith("#!")) {
-          throw src.error(n, "RUN with a here-document starting with #! is not supported by "
-              + "this builder yet", "run the interpreter explicitly: RUN <interpreter> <<EOF");
+          // BuildKit writes the script to a file mounted at /dev/pipes/NAME and runs the file
+          // itself, so its #! line picks the interpreter (dispatchRun, heredoc with shebang)
+          Vertex script = Vertex.of(new InlineFilesOp(List.of(
+              new InlineFilesOp.InlineFile(first.name(), data, 0755))), "heredoc " + first.name(), location(n));
+          inputs.add(script);
+          mounts.add(new ExecMount("bind", "/dev/pipes", inputs.size() - 1, "", true, null, null,
+              null, null, null, 0, false, null));
+          args = List.of("/dev/pipes/" + first.name());
+          shebang = true;
+        } else {
+          args = List.of(data);
         }
-        args = List.of(data);
       } else {
         // several heredocs, or one with more words: hand the whole script to the shell
         StringBuilder full = new StringBuilder(args.get(0));
@@ -678,7 +707,7 @@ final class Converter {
         args = List.of(full.toString());
       }
     }
-    if (r.shellForm()) {
+    if (r.shellForm() && !shebang) {
       args = withShell(st, args);
     }
     List<String> env = new ArrayList<>();
@@ -691,9 +720,73 @@ final class Converter {
     String cwd = st.config.workingDir() == null || st.config.workingDir().isEmpty() ? "/"
         : st.config.workingDir();
     String user = st.config.user() == null ? "" : st.config.user();
-    st.vertex = Vertex.of(new ExecOp(args, env, cwd, user, network, proxyEnv),
-        vertexName(st, n), location(n), st.vertex);
+    st.vertex = new Vertex(new ExecOp(args, env, cwd, user, network, proxyEnv, mounts),
+        inputs, vertexName(st, n), location(n));
     history(st, "RUN " + runCommandString(st, args), true);
+  }
+
+  /** One RUN --mount as a graph mount; its source vertex (if any) is appended to inputs. */
+  private ExecMount execMount(StageState st, Node n, Mounts.Spec m, String cwd, List<Vertex> inputs)
+      throws DockerfileException {
+    String target = m.target == null ? null
+        : m.target.startsWith("/") ? Paths.clean(m.target) : Paths.clean(cwd + "/" + m.target);
+    switch (m.type) {
+      case "ssh" -> throw src.error(n, "RUN --mount=type=ssh is not supported by this builder yet",
+          "copy what the step needs, or use a secret mount");
+      case "secret" -> {
+        String id = m.id != null ? m.id : target != null ? target.substring(target.lastIndexOf('/') + 1) : m.env;
+        // a secret with only env= is not mounted as a file (BuildKit's testSecretAsEnviron)
+        String file = target != null ? target : m.env != null ? null : "/run/secrets/" + id;
+        return new ExecMount("secret", file, -1, null, true, id, null, m.mode, m.uid, m.gid, 0,
+            m.required, m.env);
+      }
+      case "tmpfs" -> {
+        return new ExecMount("tmpfs", target, -1, null, false, null, null, null, null, null, m.size,
+            false, null);
+      }
+      default -> { }
+    }
+    int input = -1;
+    if (m.from != null || m.type.equals("bind")) {
+      Vertex source = m.from == null ? context : sourceVertex(st, n, m.from, "mount from");
+      int existing = inputs.indexOf(source);
+      if (existing < 0) {
+        inputs.add(source);
+        existing = inputs.size() - 1;
+      }
+      input = existing;
+    }
+    String source = m.source == null ? "" : Paths.clean("/" + m.source).substring(1);
+    if (m.type.equals("cache")) {
+      String id = m.id != null && !m.id.isEmpty() ? m.id : target;
+      return new ExecMount("cache", target, input, source, m.readOnly != null && m.readOnly, id,
+          m.sharing, m.mode, m.uid, m.gid, 0, false, null);
+    }
+    return new ExecMount("bind", target, input, source, m.readOnly == null || m.readOnly, null, null,
+        null, null, null, 0, false, null);
+  }
+
+  /** The vertex a --from names: an earlier stage (by name or index) or an image. */
+  private Vertex sourceVertex(StageState st, Node n, String from, String what) throws DockerfileException {
+    StageDef ref = stageRef(from);
+    if (ref != null) {
+      if (ref.index() >= st.def.index()) {
+        throw src.error(n, "cannot " + what + " stage " + GoText.quote(from)
+            + ", it needs to be defined before current stage " + GoText.quote(st.label()),
+            "move the stage " + from + " above this one");
+      }
+      return stage(ref).vertex;
+    }
+    ImageReference ref2;
+    try {
+      ref2 = ImageReference.parse(from);
+    } catch (InvalidReferenceException e) {
+      throw src.error(n, "invalid from: " + e.getMessage(),
+          Suggest.didYouMean(from.toLowerCase(Locale.ROOT), stageNames(), true));
+    }
+    ImageResolver.ResolvedImage img = resolve(n, ref2, st.platform);
+    return Vertex.of(new ImageOp(ref2.toString(), img.manifestDigest(), st.platform),
+        "FROM " + ref2, location(n));
   }
 
   private static Node.Heredoc parseHeredocQuietly(String word) {
@@ -742,11 +835,33 @@ final class Converter {
   private void dispatchCopy(StageState st, Copy c) throws DockerfileException {
     Node n = c.node();
     String kw = c.add() ? "ADD" : "COPY";
+    Vertex inline = null;
+    List<String> heredocNames = new ArrayList<>();
     if (!c.heredocs().isEmpty()) {
-      throw src.error(n, kw + " from a here-document is not supported by this builder yet",
-          "write the file into the build context and " + kw + " it");
+      if (!c.sources().isEmpty()) {
+        throw src.error(n, kw + " cannot mix here-documents and other sources in one instruction",
+            "split it into two " + kw + " instructions");
+      }
+      List<InlineFilesOp.InlineFile> files = new ArrayList<>();
+      for (Node.Heredoc h : c.heredocs()) {
+        String data = h.chomp() ? LineParser.chompHeredocContent(h.content()) : h.content();
+        if (h.expand()) {
+          // BuildKit expands an unquoted heredoc's variables and escapes but keeps its quotes
+          // (quotes mean nothing in a heredoc body: `'${name}'` expands too)
+          boolean saved = lex.skipProcessQuotes;
+          lex.skipProcessQuotes = true;
+          try {
+            data = expand(n, data, st.env);
+          } finally {
+            lex.skipProcessQuotes = saved;
+          }
+        }
+        files.add(new InlineFilesOp.InlineFile(h.name(), data, 0644));
+        heredocNames.add(h.name());
+      }
+      inline = Vertex.of(new InlineFilesOp(files), "heredoc " + String.join(" ", heredocNames), location(n));
     }
-    List<String> sources = new ArrayList<>();
+    List<String> sources = new ArrayList<>(heredocNames);
     for (String s : c.sources()) {
       String e = expand(n, s, st.env);
       if (e.contains("://") || e.startsWith("git@")) {
@@ -784,8 +899,8 @@ final class Converter {
     for (String x : c.excludes()) {
       excludes.add(expand(n, x, st.env));
     }
-    Vertex source = context;
-    if (c.from() != null) {
+    Vertex source = inline != null ? inline : context;
+    if (c.from() != null && inline == null) {
       if (c.from().contains("$")) {
         throw src.error(n, "variable expansion is not supported for --from, define a new stage "
             + "with FROM using ARG from global scope as a workaround", null);
@@ -814,7 +929,11 @@ final class Converter {
     boolean unpack = c.add() && (c.unpack() == null || c.unpack());
     st.vertex = Vertex.of(new CopyOp(sources, dest, chown, chmod, unpack, c.link(), c.parents(),
         excludes), vertexName(st, n), location(n), st.vertex, source);
-    history(st, kw + " " + String.join(" ", sources) + " " + destWritten, true);
+    List<String> shown = new ArrayList<>();
+    for (String x : sources) {
+      shown.add(heredocNames.contains(x) && inline != null ? "<<" + x : x);
+    }
+    history(st, kw + " " + String.join(" ", shown) + " " + destWritten, true);
   }
 
   private List<String> stageNames() {

@@ -40,6 +40,12 @@ final class GoJson {
     List<Object> values;
     try {
       Object v = p.value(0);
+      p.ws();
+      if (p.pos < p.s.length()) {
+        // text after the array: BuildKit's testRunInvalidJSON / testEntrypointInvalidJSON build
+        // `RUN ["echo", "hello"]this is invalid` as the shell form
+        return null;
+      }
       @SuppressWarnings("unchecked")
       List<Object> list = (List<Object>) v;
       values = list;

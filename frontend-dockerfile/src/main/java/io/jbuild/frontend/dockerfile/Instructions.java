@@ -157,12 +157,10 @@ final class Instructions {
         }
         String type = types.get(name);
         if (type == null) {
-          List<String> known = new ArrayList<>();
-          for (String k : types.keySet()) {
-            known.add("--" + k);
-          }
+          // BuildKit suggests the bare name: "unknown flag: --mont (did you mean mount?)"
+          List<String> known = new ArrayList<>(types.keySet());
           throw new ParseError("unknown flag: --" + name, 0, 0,
-              Suggest.didYouMean("--" + name, known, true));
+              Suggest.didYouMean(name, known, true));
         }
         if (used.contains(name) && !type.equals("strings")) {
           throw new ParseError("duplicate flag specified: " + name);
@@ -374,7 +372,14 @@ final class Instructions {
         while (ws < original.length() && !GoText.isReWhitespace(original.charAt(ws))) {
           ws++;
         }
-        return new Onbuild(n, GoText.trimSpace(original.substring(ws)));
+        String expression = GoText.trimSpace(original.substring(ws));
+        // a trigger with here-documents keeps their bodies, so it parses again when it runs
+        List<Node.Heredoc> docs = !child.heredocs.isEmpty() ? child.heredocs : n.heredocs;
+        StringBuilder withDocs = new StringBuilder(expression);
+        for (Node.Heredoc h : docs) {
+          withDocs.append('\n').append(h.content()).append(h.name());
+        }
+        return new Onbuild(n, withDocs.toString());
       }
       case "copy":
       case "add": {

@@ -1,0 +1,129 @@
+package io.jbuild.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CommandLineTest {
+  /** Runs the CLI in-process; returns exit code, stdout and stderr. */
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void withDefaultCommand_firstWordIsNoCommand_insertsBuild() {
+    var cli = JbuildCommand.commandLine();
+    assertArrayEquals(new String[] {"build", "-t", "x", "."}, Main.withDefaultCommand(new String[] {"-t", "x", "."}, cli));
+    assertArrayEquals(new String[] {"images"}, Main.withDefaultCommand(new String[] {"images"}, cli));
+    assertArrayEquals(new String[] {"--help"}, Main.withDefaultCommand(new String[] {"--help"}, cli));
+  }
+
+  /** A CI script written for docker must not lose a flag's effect without a word (issue 7). */
+  @ParameterizedTest
+  @ValueSource(strings = {"--squash", "--cache-from=type=local,src=x", "--ssh=default", "--add-host=a:1.2.3.4", "--memory=1g", "-m=1g"})
+  void build_dockerFlagJbuildLacks_refusedWithReasonAndUsageExit(String flag) {
+    Run r = run("-t", "x", flag, ".");
+    assertEquals(2, r.code());
+    String name = flag.split("=")[0];
+    assertTrue(r.err().contains(name) && r.err().contains("is a docker build flag that jbuild does not support: "), r.err());
+  }
+
+  @Test
+  void build_unsupportedFlagsAreHiddenFromHelp() {
+    Run r = run("build", "--help");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("--metadata-file") && r.out().contains("Examples:"), r.out());
+    assertTrue(!r.out().contains("--squash"), r.out());
+  }
+
+  @Test
+  void everyCommand_help_hasExamples() {
+    var cli = JbuildCommand.commandLine();
+    for (var e : cli.getSubcommands().entrySet()) {
+      if (e.getKey().equals("help")) {
+        continue;
+      }
+      String help = e.getValue().getUsageMessage();
+      assertTrue(help.contains("Example"), e.getKey() + " has no example in its --help:\n" + help);
+    }
+  }
+
+  @Test
+  void version_printsVersionCommitAndJava() {
+    Run r = run("version");
+    assertEquals(0, r.code());
+    assertTrue(r.out().matches("(?s)jbuild \\S+ \\(commit \\S+\\)\njava " + System.getProperty("java.version").replace(".", "\\.") + ".*"), r.out());
+  }
+
+  @Test
+  void completion_bash_printsPicocliScriptForEveryCommand() {
+    Run r = run("completion", "bash");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("complete -F") && r.out().contains("--metadata-file") && r.out().contains("images"), r.out());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"--progress=fancy", "--network=bridge", "--rm=false", "--jobs=0"})
+  void build_badFlagValue_usageErrorNamingTheFlag(String flag) {
+    Run r = run("build", flag, ".");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains(flag.substring(0, flag.indexOf('='))), r.err());
+  }
+
+  @Test
+  void buildArgs_keyOnly_takesEnvironmentOrIsSkipped() {
+    assertEquals(Map.of("A", "1", "B", "x=y", "C", ""),
+        BuildCommand.buildArgs(List.of("A", "B=x=y", "C=", "UNSET"), Map.of("A", "1")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"=v", "", " A=v", "A B=v"})
+  void buildArgs_malformed_saysWhatIsExpected(String arg) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BuildCommand.buildArgs(List.of(arg), Map.of()));
+    assertTrue(e.getMessage().startsWith("invalid --build-arg \"" + arg + "\": expected KEY=VALUE or KEY"), e.getMessage());
+  }
+
+  @Test
+  void platform_severalAtOnce_saysOneAtATime() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BuildCommand.platform("linux/amd64,linux/arm64"));
+    assertTrue(e.getMessage().contains("one --platform at a time"), e.getMessage());
+  }
+
+  @Test
+  void formatBuildError_failureBlock_errorPrefixOnTheFailedToSolveLine() {
+    String msg = "Dockerfile:3\n----\n   3 | >>> RUN exit 3\n----\nfailed to solve: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3";
+    String[] lines = Errors.formatBuildError(msg).split(System.lineSeparator());
+    assertEquals("Dockerfile:3", lines[0]);
+    assertEquals("ERROR: failed to solve: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3", lines[4]);
+  }
+
+  @Test
+  void requireRoot_notRoot_namesRootlessOptions() {
+    var e = assertThrows(io.jbuild.api.BuildException.class, () -> Preflight.requireRoot(1000));
+    assertTrue(e.getMessage().contains("must run as root (it runs as uid 1000)") && e.getMessage().contains("Rootless options"), e.getMessage());
+  }
+}

@@ -1,0 +1,108 @@
+package io.jbuild.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cache from the user's side (issue 6, acceptance 4): an mtime-only change rebuilds
+ * nothing; a changed byte rebuilds from the first step that reads it; a change in an ignored
+ * file rebuilds nothing; --explain-cache names the changed file; an unchanged rebuild gives
+ * the same image id.
+ */
+class CacheIT {
+  @TempDir
+  static Path shared;
+
+  private static Path root;
+
+  @TempDir
+  Path ctx;
+
+  @BeforeAll
+  static void busyboxBase() throws Exception {
+    Prerequisites.requireRoot();
+    root = shared.resolve("root");
+    Path rootfs = BusyboxRootfs.create(shared.resolve("rootfs"));
+    Exec.jbuild(root, "import", "-q", rootfs.toString(), "busybox:latest").assertOk("import busybox");
+  }
+
+  @BeforeEach
+  void context() throws Exception {
+    Files.createDirectories(ctx.resolve("src"));
+    Files.writeString(ctx.resolve("src/a.txt"), "a");
+    Files.writeString(ctx.resolve("src/b.txt"), "b");
+    Files.writeString(ctx.resolve("other.txt"), "o");
+    Files.writeString(ctx.resolve("debug.log"), "1");
+    Files.writeString(ctx.resolve(".dockerignore"), "*.log\n");
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM busybox
+        COPY other.txt /other.txt
+        RUN echo one > /one.txt
+        COPY src/ /app/
+        RUN cat /app/a.txt /app/b.txt > /both.txt
+        COPY . /all/
+        """);
+  }
+
+  private Exec build(String... extra) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("build", "--progress=plain", "--explain-cache", "-t", "cache-it"));
+    args.addAll(List.of(extra));
+    args.add(ctx.toString());
+    return Exec.jbuild(root, args.toArray(String[]::new)).assertOk("build");
+  }
+
+  private static List<String> ran(Exec e) {
+    return e.stderr().lines().filter(l -> l.startsWith("#   ")).map(String::trim).toList();
+  }
+
+  @Test
+  void rebuild_unchanged_runsNothingAndGivesTheSameImage() throws Exception {
+    String first = Exec.jbuild(root, "build", "-q", "-t", "cache-it", ctx.toString()).assertOk("first").stdout();
+    Exec again = build();
+    assertEquals(List.of(), ran(again), again.stderr());
+    assertTrue(again.stderr().contains("every step came from the cache"));
+    String second = Exec.jbuild(root, "build", "-q", "-t", "cache-it", ctx.toString()).assertOk("third").stdout();
+    assertEquals(first, second, "an unchanged rebuild gives the same image id");
+  }
+
+  @Test
+  void rebuild_mtimeOnlyAndIgnoredFileChanges_runsNothing() throws Exception {
+    build();
+    Files.setLastModifiedTime(ctx.resolve("src/a.txt"), FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+    Files.writeString(ctx.resolve("debug.log"), "2");
+    Exec again = build();
+    assertEquals(List.of(), ran(again), again.stderr());
+  }
+
+  @Test
+  void rebuild_changedByte_runsFromTheFirstStepThatReadsIt_andNamesTheFile() throws Exception {
+    build();
+    Files.writeString(ctx.resolve("src/b.txt"), "B");
+    Exec again = build();
+    List<String> ran = ran(again);
+    assertEquals(3, ran.size(), again.stderr());
+    assertTrue(ran.get(0).contains("COPY src/ /app/") && ran.get(0).endsWith("src/b.txt changed"), ran.toString());
+    assertTrue(ran.get(1).contains("RUN cat") && ran.get(1).endsWith("parent changed"), ran.toString());
+    assertTrue(ran.get(2).contains("COPY . /all/"), ran.toString());
+    assertFalse(again.stderr().contains("cache miss: ") && again.stderr().contains("RUN echo one > /one.txt: "), again.stderr());
+    assertTrue(again.stderr().contains("CACHED [stage-0 3/6] RUN echo one"), again.stderr());
+  }
+
+  @Test
+  void rebuild_noCache_runsEveryStepAndSaysWhy() throws Exception {
+    build();
+    Exec again = build("--no-cache");
+    assertEquals(5, ran(again).size(), again.stderr());
+    assertTrue(ran(again).stream().allMatch(l -> l.endsWith("--no-cache")), again.stderr());
+  }
+}
