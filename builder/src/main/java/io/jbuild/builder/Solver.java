@@ -41,9 +41,6 @@ import io.jbuild.oci.Json;
 import io.jbuild.oci.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -349,8 +346,8 @@ public final class Solver implements AutoCloseable {
         }
       }
     }
-    listener.cacheMiss(v, options.noCache() ? "--no-cache" : explain.why(v));
-    Result out = step(v, key, parent, body);
+    String reason = options.noCache() ? "--no-cache" : explain.why(v);
+    Result out = step(v, key, parent, body, reason);
     Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
     String created = Instant.now().toString();
     createdByVertex.put(v.digest(), created);
@@ -414,9 +411,10 @@ public final class Solver implements AutoCloseable {
   /** The working directories of one step, removed when it ends. */
   record StepDirs(Path base, Path rootfs, Path upper) {}
 
-  private Result step(Vertex v, Digest key, Result parent, StepBody body) throws Exception {
+  private Result step(Vertex v, Digest key, Result parent, StepBody body, String missReason) throws Exception {
     jobs.acquire();
     listener.stepStarted(v);
+    listener.cacheMiss(v, missReason); // after the start: every step's first event is its start
     long t0 = System.nanoTime();
     Path base = Files.createDirectories(work.resolve("step-" + sequence.incrementAndGet()));
     try {
@@ -781,7 +779,9 @@ public final class Solver implements AutoCloseable {
     Files.writeString(staging.resolve(GarbageCollector.SNAPSHOT_BLOB_FILE), blob.toString());
     try {
       Files.move(staging, snapshot, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+    } catch (java.nio.file.FileSystemException e) {
+      // rename(2) of a directory onto a non-empty one fails with ENOTEMPTY (which Java reports
+      // as a plain FileSystemException): another build published the same snapshot first
       if (!Files.isDirectory(snapshot.resolve("fs"))) {
         throw e;
       }
