@@ -10,7 +10,7 @@ jobs=${1:-2}
 workload=${JBUILD_BENCH_WORKLOADS:-$here/../shared/bench/workloads}/multistage
 [ -d "$workload" ] || workload=/work/shared/bench/workloads/multistage
 tmp=$(mktemp -d /tmp/jbuild-bench-multistage.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 ctx="$tmp/ctx"
 "$workload/gen.sh" "$ctx" >/dev/null
 export JBUILD_ROOT="$tmp/root"

@@ -455,9 +455,9 @@ public final class DockerfileBuild {
           }
           case "local", "tar" -> {
             exportDir = o.dest().equals("-") ? root : Path.of(o.dest()).toAbsolutePath().getParent();
-            int step = events.begin("exporting the filesystem to " + o.type() + " " + o.dest());
+            int step = events.begin("exporting to " + o.type() + " " + o.dest());
             long s0 = System.nanoTime();
-            writeFilesystem(o, store, image);
+            writeFilesystem(o, store, image, new Progress(listener, step, "bytes", -1));
             events.end(step, s0);
             outputsDone.add(o.type() + " " + o.dest());
           }
@@ -529,14 +529,14 @@ public final class DockerfileBuild {
    * type=local: the image's final filesystem in a directory; type=tar: the same as one tar. Made
    * from the layers in the content store (whiteouts applied), never from a snapshot on disk.
    */
-  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image) throws IOException {
+  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image, Progress progress) throws IOException {
     ImageManifest m = Json.read(store.content().read(image.manifest().digest()), ImageManifest.class,
         "manifest " + image.manifest().digest());
     RootfsExport export = new RootfsExport(store.content(), m.layers(), image.imageConfig().diffIds());
     if (o.type().equals("local")) {
       export.toDirectory(Path.of(o.dest()));
     } else {
-      writeFile(o, null, export::toTar);
+      writeFile(o, progress, export::toTar);
     }
   }
 
@@ -548,7 +548,7 @@ public final class DockerfileBuild {
   /** dest=- streams to stdout; else a temporary file beside dest, renamed into place when complete. */
   private static void writeFile(Output o, Progress progress, StreamWriter writer) throws IOException {
     if (o.dest().equals("-")) {
-      OutputStream out = progress == null ? System.out : progress.counting(System.out);
+      OutputStream out = progress.counting(System.out);
       writer.write(out);
       out.flush();
       return;
@@ -558,8 +558,7 @@ public final class DockerfileBuild {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + dest.getFileName(), ".partial");
     try {
-      OutputStream file = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-      try (OutputStream out = progress == null ? file : progress.counting(file)) {
+      try (OutputStream out = progress.counting(new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
         writer.write(out);
       }
       Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -59,6 +59,10 @@ public final class CacheIndex {
     }
   }
 
+  public boolean hasBuild(Digest name) {
+    return Files.isRegularFile(buildFile(name));
+  }
+
   public void writeBuild(Digest name, byte[] record) throws IOException {
     write(buildFile(name), record);
   }

@@ -31,8 +31,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * {@code docker save} writes it), plain or gzip-compressed, read once front to back.
  *
  * <p>An archive is untrusted. Entry names must stay inside the archive (no absolute names, no
- * "..", no NUL); links of any kind are refused (the archive is never unpacked, so a link could
- * only serve to point one name at another file); every blob is verified against its name, every
+ * "..", no NUL); a link is accepted only when it names another file of the archive (the archive
+ * is never unpacked to disk, so a link is read as that file) and refused when absolute or leading
+ * out of it; devices and FIFOs are refused; every blob is verified against its name, every
  * docker-archive layer against the config's diff id, every manifest, config and layer an index
  * names must be present with its size. Blobs go through {@link ContentStore.Writer}, so none lands
  * unverified; {@link #read} returns the images and tags nothing: the caller tags only after the
@@ -48,6 +49,8 @@ public final class ArchiveLoader {
   private final Map<String, byte[]> json = new HashMap<>();
   /** Every regular file by entry name: its sha256 in the store. */
   private final Map<String, Digest> stored = new HashMap<>();
+  /** Link entries: name to the entry name they point at. */
+  private final Map<String, String> links = new LinkedHashMap<>();
 
   private ArchiveLoader(ContentStore store, String source) {
     this.store = store;
@@ -96,14 +99,14 @@ public final class ArchiveLoader {
           continue;
         }
         if (e.isSymbolicLink() || e.isLink()) {
-          throw invalid(e.getName(), (e.isSymbolicLink() ? "symbolic" : "hard") + " link to \"" + e.getLinkName()
-              + "\": links are not accepted in image archives");
+          links.put(name, linkTarget(e, name));
+          continue;
         }
         if (!e.isFile()) {
           throw invalid(e.getName(), "entry of type '" + (char) typeOf(e) + "': only files and directories belong in an"
               + " image archive");
         }
-        if (stored.containsKey(name)) {
+        if (stored.containsKey(name) || links.containsKey(name)) {
           throw invalid(e.getName(), "appears twice in the archive");
         }
         if (isJson(name)) {
@@ -142,6 +145,64 @@ public final class ArchiveLoader {
     }
     if (entries == 0) {
       throw invalid(null, "not a tar archive, or an empty one");
+    }
+    resolveLinks();
+  }
+
+  /**
+   * Where a link entry points, as an entry name. containers/image (podman save, skopeo) writes
+   * docker-archive layers as {@code ID/layer.tar -> ../DIFFID.tar}; such a link, relative and
+   * inside the archive, is read as the file it names. Absolute targets and targets that climb out
+   * of the archive are refused: they can only be meant for an extraction to disk.
+   */
+  private String linkTarget(TarArchiveEntry e, String name) {
+    String target = e.getLinkName();
+    String kind = e.isSymbolicLink() ? "symbolic" : "hard";
+    if (target.isEmpty() || target.startsWith("/")) {
+      throw invalid(e.getName(), kind + " link to \"" + target + "\": only links to other entries of the archive"
+          + " are accepted");
+    }
+    // a symlink is relative to its directory, a hard link names an entry from the archive's root
+    int slash = name.lastIndexOf('/');
+    String base = e.isSymbolicLink() && slash >= 0 ? name.substring(0, slash + 1) : "";
+    List<String> parts = new ArrayList<>();
+    for (String p : (base + target).split("/")) {
+      if (p.isEmpty() || p.equals(".")) {
+        continue;
+      }
+      if (p.equals("..")) {
+        if (parts.isEmpty()) {
+          throw invalid(e.getName(), kind + " link to \"" + target + "\" leads out of the archive");
+        }
+        parts.remove(parts.size() - 1);
+        continue;
+      }
+      parts.add(p);
+    }
+    return String.join("/", parts);
+  }
+
+  /** Gives each link the content of the file it names (through at most 8 links). */
+  private void resolveLinks() {
+    for (Map.Entry<String, String> l : links.entrySet()) {
+      String target = l.getValue();
+      for (int hops = 0; links.containsKey(target); hops++) {
+        if (hops == 8) {
+          throw invalid(l.getKey(), "too many levels of links");
+        }
+        target = links.get(target);
+      }
+      Digest d = stored.get(target);
+      if (d == null) {
+        throw invalid(l.getKey(), "link to \"" + target + "\", which is not a file of the archive");
+      }
+      if (stored.containsKey(l.getKey())) {
+        throw invalid(l.getKey(), "appears twice in the archive");
+      }
+      stored.put(l.getKey(), d);
+      if (json.containsKey(target)) {
+        json.put(l.getKey(), json.get(target));
+      }
     }
   }
 

@@ -159,6 +159,68 @@ class ArchiveLoaderTest {
   }
 
   @Test
+  void read_symlinkLeadingOutOfTheArchive_isRefused() {
+    Map<String, String> entries = new LinkedHashMap<>();
+    entries.put("manifest.json", "[]");
+    entries.put("abc/layer.tar", "->../../../etc/shadow");
+
+    ArchiveLoader.InvalidArchiveException e = assertThrows(ArchiveLoader.InvalidArchiveException.class,
+        () -> load(tar(entries)));
+
+    assertTrue(e.getMessage().contains("entry abc/layer.tar") && e.getMessage().contains("leads out of the archive"),
+        e.getMessage());
+  }
+
+  @Test
+  void read_dockerArchiveWithLayerSymlinks_likePodmanWrites_readsTheLinkedFiles() throws IOException {
+    // containers/image writes ID/layer.tar -> ../DIFFID.tar; rebuild our archive that way
+    Map<String, byte[]> plain = OciArchiveWriterTest.untar(dockerArchive());
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(buf)) {
+      for (Map.Entry<String, byte[]> e : plain.entrySet()) {
+        if (e.getValue() == null) {
+          continue;
+        }
+        String name = e.getKey();
+        if (name.endsWith("/layer.tar")) {
+          String flat = name.substring(0, name.indexOf('/')) + ".tar";
+          TarArchiveEntry f = new TarArchiveEntry(flat);
+          f.setSize(e.getValue().length);
+          t.putArchiveEntry(f);
+          t.write(e.getValue());
+          t.closeArchiveEntry();
+          TarArchiveEntry link = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
+          link.setLinkName("../" + flat);
+          t.putArchiveEntry(link);
+          t.closeArchiveEntry();
+          continue;
+        }
+        TarArchiveEntry f = new TarArchiveEntry(name);
+        f.setSize(e.getValue().length);
+        t.putArchiveEntry(f);
+        t.write(e.getValue());
+        t.closeArchiveEntry();
+      }
+    }
+
+    List<ArchiveLoader.LoadedImage> loaded = load(buf.toByteArray());
+
+    assertEquals(image.config().digest(), ImageContent.manifest(store, loaded.get(0).manifest()).config().digest());
+  }
+
+  @Test
+  void read_linkToAMissingEntry_isRefused() {
+    Map<String, String> entries = new LinkedHashMap<>();
+    entries.put("manifest.json", "[]");
+    entries.put("abc/layer.tar", "->../nowhere.tar");
+
+    ArchiveLoader.InvalidArchiveException e = assertThrows(ArchiveLoader.InvalidArchiveException.class,
+        () -> load(tar(entries)));
+
+    assertTrue(e.getMessage().contains("not a file of the archive"), e.getMessage());
+  }
+
+  @Test
   void read_blobNotMatchingItsName_isRefusedAndNotStored() throws IOException {
     Digest claimed = Digest.sha256("the real content");
     Map<String, String> entries = new LinkedHashMap<>();

@@ -1,7 +1,6 @@
 package io.jbuild.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -94,8 +93,8 @@ class CacheIT {
     assertTrue(ran.get(0).contains("COPY src/ /app/") && ran.get(0).endsWith("src/b.txt changed"), ran.toString());
     assertTrue(ran.get(1).contains("RUN cat") && ran.get(1).endsWith("parent changed"), ran.toString());
     assertTrue(ran.get(2).contains("COPY . /all/"), ran.toString());
-    assertFalse(again.stderr().contains("cache miss: ") && again.stderr().contains("RUN echo one > /one.txt: "), again.stderr());
-    assertTrue(again.stderr().contains("CACHED [stage-0 3/6] RUN echo one"), again.stderr());
+    // the steps before the first reader of src/ come from the cache
+    assertTrue(ran.stream().noneMatch(l -> l.contains("RUN echo one") || l.contains("COPY other.txt")), ran.toString());
   }
 
   @Test

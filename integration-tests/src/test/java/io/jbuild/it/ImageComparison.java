@@ -55,8 +55,8 @@ final class ImageComparison {
     JsonNode lc = left.config().path("config");
     JsonNode rc = right.config().path("config");
     for (String f : CONFIG_FIELDS) {
-      JsonNode l = normalize(lc.get(f));
-      JsonNode r = normalize(rc.get(f));
+      JsonNode l = normalize(withoutBuildahLabel(lc.get(f)));
+      JsonNode r = normalize(withoutBuildahLabel(rc.get(f)));
       if (!Objects.equals(l, r)) {
         out.add("config." + f + ": " + l + " != " + r);
       }
@@ -80,6 +80,16 @@ final class ImageComparison {
     return n.type() + " " + Integer.toOctalString(n.mode()) + " " + n.uid() + ":" + n.gid()
         + (n.type() == 'f' ? " sha256:" + n.sha256().substring(0, 12) : "")
         + (n.type() == 'l' ? " -> " + n.linkTarget() : "");
+  }
+
+  /** Buildah stamps every image with its version label; it says nothing about the build. */
+  private static JsonNode withoutBuildahLabel(JsonNode n) {
+    if (n != null && n.isObject() && n.has("io.buildah.version")) {
+      com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) n).deepCopy();
+      copy.remove("io.buildah.version");
+      return copy;
+    }
+    return n;
   }
 
   /** Absent, JSON null, "" and empty objects/arrays all mean "not set". */
