@@ -169,9 +169,13 @@ class BuildCommand implements Callable<Integer> {
     }
     ProgressView view = ProgressView.of(terminal.resolve(mode), err, System.out, terminal);
     ExplainCache explain = new ExplainCache();
+    // why a step missed the cache: data for json; for people only when asked (--explain-cache)
+    boolean showMisses = explainCache || view instanceof JsonProgress;
     build.listener(e -> {
       explain.onEvent(e);
-      view.onEvent(e);
+      if (showMisses || !(e instanceof io.jbuild.api.BuildEvent.StepCacheMiss)) {
+        view.onEvent(e);
+      }
     });
 
     // Ctrl-C: the JVM runs shutdown hooks and then halts. Cancel the build and wait (bounded)
@@ -204,8 +208,7 @@ class BuildCommand implements Callable<Integer> {
       int code = Errors.exitCode(e);
       view.failed(e, code);
       if (view.wantsErrorMessage()) {
-        err.println(e.kind() == BuildException.Kind.STEP_FAILED ? Errors.formatBuildError(e.getMessage())
-            : "ERROR: " + e.getMessage());
+        err.println(Errors.formatBuildError(e.getMessage()));
         err.flush();
       }
       return code;

@@ -29,6 +29,7 @@ final class JsonProgress implements ProgressView {
   private final long startNanos = System.nanoTime();
   private final Instant startWall = Instant.now();
   private final Set<Integer> open = new LinkedHashSet<>();
+  private final Map<Integer, Map<String, Object>> pendingMisses = new java.util.HashMap<>();
 
   JsonProgress(PrintStream out) {
     this.out = out;
@@ -43,6 +44,10 @@ final class JsonProgress implements ProgressView {
       m.put("location", s.location());
       m.put("cached", false);
       print(m);
+      Map<String, Object> miss = pendingMisses.remove(s.step());
+      if (miss != null) {
+        print(miss);
+      }
     } else if (e instanceof BuildEvent.StepCached s) {
       if (!open.contains(s.step())) {
         Map<String, Object> m = event("step.started", e.timeNanos(), s.step());
@@ -56,9 +61,14 @@ final class JsonProgress implements ProgressView {
       m.put("name", s.name());
       print(m);
     } else if (e instanceof BuildEvent.StepCacheMiss c) {
+      // the solver knows before the step starts; the schema promises step.started first
       Map<String, Object> m = event("step.cache-miss", e.timeNanos(), c.step());
       m.put("reason", c.reason());
-      print(m);
+      if (open.contains(c.step())) {
+        print(m);
+      } else {
+        pendingMisses.put(c.step(), m);
+      }
     } else if (e instanceof BuildEvent.StepLog l) {
       Map<String, Object> m = event("step.log", e.timeNanos(), l.step());
       m.put("stream", l.stream());

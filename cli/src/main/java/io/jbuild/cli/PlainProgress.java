@@ -16,6 +16,7 @@ final class PlainProgress implements ProgressView {
   private final PrintStream out;
   private final StepTable table = new StepTable();
   private final java.util.Map<Integer, Long> lastProgress = new java.util.HashMap<>();
+  private final java.util.Map<Integer, String> pendingMisses = new java.util.HashMap<>();
 
   PlainProgress(PrintStream out) {
     this.out = out;
@@ -26,12 +27,17 @@ final class PlainProgress implements ProgressView {
     StepTable.Step st = table.apply(e);
     if (e instanceof BuildEvent.StepStarted s) {
       out.println("#" + s.step() + " " + s.name());
+      String miss = pendingMisses.remove(s.step());
+      if (miss != null) {
+        out.println(miss);
+      }
     } else if (e instanceof BuildEvent.StepCached s) {
       out.println("#" + s.step() + " " + s.name());
       out.println("#" + s.step() + " CACHED");
     } else if (e instanceof BuildEvent.StepCacheMiss m) {
+      // the solver knows before the step starts; the line reads better under the step's header
       if (!m.reason().isEmpty()) {
-        out.println("#" + m.step() + " cache miss: " + m.reason());
+        pendingMisses.put(m.step(), "#" + m.step() + " cache miss: " + m.reason());
       }
     } else if (e instanceof BuildEvent.StepLog l) {
       out.println("#" + l.step() + " " + st.tail.peekLast());
@@ -66,13 +72,21 @@ final class PlainProgress implements ProgressView {
 
   @Override
   public synchronized void failed(BuildException error, int exitCode) {
-    printTail(out, table.firstFailed());
+    if (!hasTail(error)) {
+      printTail(out, table.firstFailed());
+    }
     out.flush();
+  }
+
+  /** True when the error's message has the failed step's output block already (the api adds it). */
+  static boolean hasTail(BuildException error) {
+    String m = error.getMessage();
+    return m != null && (m.startsWith("------\n > ") || m.contains("\n------\n > "));
   }
 
   /** BuildKit's block after a failed step: its name and its last output lines. */
   static void printTail(PrintStream out, StepTable.Step failed) {
-    if (failed == null) {
+    if (failed == null || failed.tail.isEmpty()) {
       return;
     }
     out.println("------");

@@ -91,7 +91,7 @@ final class TtyProgress implements ProgressView {
     synchronized (this) {
       f = table.firstFailed();
     }
-    if (f != null) {
+    if (f != null && !f.tail.isEmpty() && !PlainProgress.hasTail(error)) {
       after.add("------");
       after.add(" > " + f.name + ":");
       after.addAll(f.tail);

@@ -118,6 +118,7 @@ class ProgressViewsTest {
   void json_everyStep_hasOneStartAndOneEndEvent() throws Exception {
     JsonProgress view = new JsonProgress(out);
     view.onEvent(new BuildEvent.StepCached(clock.get(), 1, "[1/4] FROM busybox"));
+    view.onEvent(new BuildEvent.StepCacheMiss(clock.get(), 2, "[2/4] RUN a", "the command changed"));
     view.onEvent(new BuildEvent.StepStarted(clock.get(), 2, "[2/4] RUN a", "Dockerfile:2"));
     view.onEvent(new BuildEvent.StepStarted(clock.get(), 3, "[3/4] RUN b", "Dockerfile:3"));
     view.onEvent(new BuildEvent.StepLog(clock.get(), 2, "stdout", "\"quoted\" \\ line"));
@@ -136,7 +137,7 @@ class ProgressViewsTest {
       }
     }
     assertEquals(List.of("step.started", "step.cached"), byStep.get(1));
-    assertEquals(List.of("step.started", "step.log", "step.failed"), byStep.get(2));
+    assertEquals(List.of("step.started", "step.cache-miss", "step.log", "step.failed"), byStep.get(2));
     assertEquals(List.of("step.started", "step.cancelled"), byStep.get(3));
     assertEquals("build.failed", types.get(types.size() - 1));
   }

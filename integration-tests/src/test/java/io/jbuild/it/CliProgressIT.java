@@ -63,8 +63,8 @@ class CliProgressIT {
         "#3 ERROR: " + proc,
         "------",
         " > \\[stage-1 3/3\\] " + Pattern.quote(run) + ":",
-        t + " base-says-hi",
-        t + " second-line",
+        "base-says-hi",
+        "second-line",
         "------",
         "Dockerfile:6",
         "--------------------",
@@ -167,7 +167,9 @@ class CliProgressIT {
 
   /** jbuild in a tmux pane: a real pseudo-terminal whose screen capture-pane reads back. */
   static final class Tmux implements AutoCloseable {
-    private final String socket = "jbuild-it-" + UUID.randomUUID().toString().substring(0, 8);
+    private final String prefix = "jbuild-it-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    private final List<String> sockets = new ArrayList<>();
+    private String socket;
     private final Path dir;
     private final int cols;
     private final int rows;
@@ -188,7 +190,9 @@ class CliProgressIT {
     /** Starts jbuild in a fresh session; the pane prints EXIT=CODE when it ends. */
     void start(Path root, String... args) throws Exception {
       frames.clear();
-      Exec.run("tmux", "-L", socket, "kill-server"); // a previous run's session, if any
+      // a server per run: a new session on a server that is still going away fails
+      socket = prefix + sockets.size();
+      sockets.add(socket);
       StringBuilder cmd = new StringBuilder("env JBUILD_ROOT=" + root + " TERM=xterm");
       for (String a : CliRun.command(args)) {
         cmd.append(' ').append("'").append(a.replace("'", "'\\''")).append("'");
@@ -227,7 +231,9 @@ class CliProgressIT {
 
     @Override
     public void close() throws Exception {
-      Exec.run("tmux", "-L", socket, "kill-server");
+      for (String s : sockets) {
+        Exec.run("tmux", "-L", s, "kill-server");
+      }
     }
   }
 }
