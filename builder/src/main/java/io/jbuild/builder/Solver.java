@@ -653,7 +653,7 @@ public final class Solver implements AutoCloseable {
         groups.add(g);
       }
     }
-    ExecSpec spec = new ExecSpec("jbuild-" + v.digest().encoded().substring(0, 12) + "-" + sequence.incrementAndGet(),
+    ExecSpec spec = new ExecSpec("jbuild-" + ProcessHandle.current().pid() + "-" + v.digest().encoded().substring(0, 12) + "-" + sequence.incrementAndGet(),
         dirs.rootfs(), op.args(), env, op.cwd(), user.uid(), user.gid(), groups,
         "jbuild", op.network(), execDir, line -> sink.accept("stdout", line), line -> sink.accept("stderr", line),
         mounts.mounts);
