@@ -25,6 +25,8 @@ import io.jbuild.graph.ContextOp;
 import io.jbuild.graph.CopyOp;
 import io.jbuild.graph.ExecMount;
 import io.jbuild.graph.ExecOp;
+import io.jbuild.graph.GitOp;
+import io.jbuild.graph.HttpOp;
 import io.jbuild.graph.InlineFilesOp;
 import io.jbuild.graph.ImageOp;
 import io.jbuild.graph.ImageTarget;
@@ -278,6 +280,10 @@ public final class Solver implements AutoCloseable {
       return image(v, i);
     } else if (op instanceof InlineFilesOp f) {
       return inlineFiles(v, f);
+    } else if (op instanceof HttpOp h) {
+      return download(v, h);
+    } else if (op instanceof GitOp g) {
+      return gitCheckout(v, g);
     } else if (op instanceof ExecOp e) {
       return cachedStep(v, key(v, in.get(0), mountsKey(e, in)), in.get(0), dir -> run(v, e, in, dir));
     } else if (op instanceof CopyOp c) {
@@ -485,6 +491,28 @@ public final class Solver implements AutoCloseable {
       Files.writeString(p, f.content(), java.nio.charset.StandardCharsets.UTF_8);
       Files.setAttribute(p, "unix:mode", f.mode());
     }
+    return new Result(null, List.of(), dir, List.of(), false);
+  }
+
+  /**
+   * ADD URL's file, read like a local context: the COPY that consumes it keys on the downloaded
+   * content (BuildKit keys an http source by its content digest after the download).
+   */
+  private Result download(Vertex v, HttpOp op) throws IOException, InterruptedException {
+    listener.stepStarted(v);
+    long t0 = System.nanoTime();
+    Path dir = Files.createDirectories(work.resolve("http-" + v.digest().encoded()));
+    new DownloadUrl(root.dir().resolve("sources").resolve("http")).fetch(op, dir);
+    listener.stepFinished(v, System.nanoTime() - t0);
+    return new Result(null, List.of(), dir, List.of(), false);
+  }
+
+  /** ADD git-url's tree, read like a local context. */
+  private Result gitCheckout(Vertex v, GitOp op) throws IOException, InterruptedException {
+    listener.stepStarted(v);
+    long t0 = System.nanoTime();
+    Path dir = GitCheckout.checkout(op, Files.createDirectories(work.resolve("git-" + v.digest().encoded())));
+    listener.stepFinished(v, System.nanoTime() - t0);
     return new Result(null, List.of(), dir, List.of(), false);
   }
 
