@@ -103,6 +103,9 @@ public final class Solver implements AutoCloseable {
   private volatile boolean cancelled;
   private volatile ContainerRuntime runtime;
 
+  /** What a COPY --link's key names instead of its parent: no parent at all. */
+  private static final Result LINK_PARENT = Result.chain(Digest.sha256("jbuild COPY --link: no parent"), List.of(), false);
+
   /** One layer of a filesystem chain. */
   record Layer(Digest diffId, Descriptor blob, Digest chainId) {}
 
@@ -286,8 +289,14 @@ public final class Solver implements AutoCloseable {
       return gitCheckout(v, g);
     } else if (op instanceof ExecOp e) {
       return cachedStep(v, key(v, in.get(0), mountsKey(e, in)), in.get(0), dir -> run(v, e, in, dir));
+    } else if (op instanceof CopyOp c && c.link()) {
+      // COPY --link: the layer is made on an empty filesystem and keyed without the parent's
+      // key, so a new base image reuses it and only rebases it (BuildKit's --link: "the layer
+      // does not depend on the previous state"; issue 6 item 1)
+      return cachedStep(v, key(v, LINK_PARENT, sourceKey(v, c, in.get(1))), in.get(0),
+          dir -> copy(v, c, in.get(1), in.get(0), dir));
     } else if (op instanceof CopyOp c) {
-      return cachedStep(v, key(v, in.get(0), sourceKey(v, c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
+      return cachedStep(v, key(v, in.get(0), sourceKey(v, c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), in.get(0), dir));
     } else if (op instanceof MkdirOp m) {
       return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> mkdir(m, dir));
     }
@@ -428,7 +437,11 @@ public final class Solver implements AutoCloseable {
     try {
       Path upper = Files.createDirectories(base.resolve("upper"));
       Path rootfs = Files.createDirectories(base.resolve("rootfs"));
-      try (OverlayMount m = OverlayMount.mount(lowers(parent.layers()), upper, Files.createDirectories(base.resolve("work")), rootfs)) {
+      // COPY --link writes into an empty filesystem: the upper dir then holds only its files,
+      // with parent directories of its own (0755 root), whatever the base
+      boolean link = v.op() instanceof CopyOp c && c.link();
+      try (OverlayMount m = OverlayMount.mount(link ? List.of() : lowers(parent.layers()), upper,
+          Files.createDirectories(base.resolve("work")), rootfs)) {
         body.apply(new StepDirs(base, rootfs, upper));
       }
       LayerBlob blob = LayerWriter.write(upper, store, options.compression(), options.sourceDateEpoch());
@@ -698,9 +711,19 @@ public final class Solver implements AutoCloseable {
     }
   }
 
-  private void copy(Vertex v, CopyOp op, Result source, StepDirs dirs) throws Exception {
+  private void copy(Vertex v, CopyOp op, Result source, Result parent, StepDirs dirs) throws Exception {
     CopyFiles.Owner owner = null;
-    if (op.chown() != null) {
+    if (op.chown() != null && op.link() && !op.chown().matches("\\d+(:\\d+)?")) {
+      // --link's rootfs is empty: names in --chown are still the stage's users (BuildKit
+      // resolves them against the stage's state), so read them from the parent
+      Path pBase = Files.createDirectories(dirs.base().resolve("parent"));
+      Path pRoot = Files.createDirectories(pBase.resolve("rootfs"));
+      try (OverlayMount m = OverlayMount.mount(lowers(parent.layers()), Files.createDirectories(pBase.resolve("upper")),
+          Files.createDirectories(pBase.resolve("work")), pRoot)) {
+        ResolvedUser u = UserResolver.resolve(pRoot, op.chown());
+        owner = new CopyFiles.Owner(u.uid(), u.gid());
+      }
+    } else if (op.chown() != null) {
       ResolvedUser u = UserResolver.resolve(dirs.rootfs(), op.chown());
       owner = new CopyFiles.Owner(u.uid(), u.gid());
     } else if (source.directory() != null) {
