@@ -530,6 +530,12 @@ public final class Solver implements AutoCloseable {
   }
 
   private void run(Vertex v, ExecOp op, List<Result> in, StepDirs dirs) throws Exception {
+    // a RUN for a foreign platform needs an emulator: say which, rather than "exec format error"
+    java.util.Optional<String> noEmulator = io.jbuild.builder.run.Emulation.host()
+        .missingFor(op.platform(), io.jbuild.oci.Platform.host());
+    if (noEmulator.isPresent()) {
+      throw new StepFailedException(v, noEmulator.get(), -1, List.of(), null);
+    }
     try (RunMounts mounts = RunMounts.prepare(op, in, dirs.base(), dirs.rootfs(), this)) {
       run(v, op, dirs, mounts);
     }

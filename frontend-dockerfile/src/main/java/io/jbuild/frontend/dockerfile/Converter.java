@@ -722,7 +722,7 @@ final class Converter {
     String cwd = st.config.workingDir() == null || st.config.workingDir().isEmpty() ? "/"
         : st.config.workingDir();
     String user = st.config.user() == null ? "" : st.config.user();
-    st.vertex = new Vertex(new ExecOp(args, env, cwd, user, network, proxyEnv, mounts),
+    st.vertex = new Vertex(new ExecOp(args, env, cwd, user, network, proxyEnv, mounts, st.platform),
         inputs, vertexName(st, n), location(n));
     history(st, "RUN " + runCommandString(st, args), true);
   }
