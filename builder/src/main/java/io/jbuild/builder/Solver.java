@@ -43,9 +43,6 @@ import io.jbuild.oci.Json;
 import io.jbuild.oci.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -838,7 +835,9 @@ public final class Solver implements AutoCloseable {
     Files.writeString(staging.resolve(GarbageCollector.SNAPSHOT_BLOB_FILE), blob.toString());
     try {
       Files.move(staging, snapshot, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+    } catch (java.nio.file.FileSystemException e) {
+      // rename(2) onto the non-empty snapshot another process published first fails with
+      // ENOTEMPTY, which Java reports as a plain FileSystemException ("Directory not empty")
       if (!Files.isDirectory(snapshot.resolve("fs"))) {
         throw e;
       }
