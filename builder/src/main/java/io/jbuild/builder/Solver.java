@@ -25,6 +25,8 @@ import io.jbuild.graph.ContextOp;
 import io.jbuild.graph.CopyOp;
 import io.jbuild.graph.ExecMount;
 import io.jbuild.graph.ExecOp;
+import io.jbuild.graph.GitOp;
+import io.jbuild.graph.HttpOp;
 import io.jbuild.graph.InlineFilesOp;
 import io.jbuild.graph.ImageOp;
 import io.jbuild.graph.ImageTarget;
@@ -97,6 +99,9 @@ public final class Solver implements AutoCloseable {
   private final Object cacheMounts = new Object();
   private volatile boolean cancelled;
   private volatile ContainerRuntime runtime;
+
+  /** What a COPY --link's key names instead of its parent: no parent at all. */
+  private static final Result LINK_PARENT = Result.chain(Digest.sha256("jbuild COPY --link: no parent"), List.of(), false);
 
   /** One layer of a filesystem chain. */
   record Layer(Digest diffId, Descriptor blob, Digest chainId) {}
@@ -275,10 +280,20 @@ public final class Solver implements AutoCloseable {
       return image(v, i);
     } else if (op instanceof InlineFilesOp f) {
       return inlineFiles(v, f);
+    } else if (op instanceof HttpOp h) {
+      return download(v, h);
+    } else if (op instanceof GitOp g) {
+      return gitCheckout(v, g);
     } else if (op instanceof ExecOp e) {
       return cachedStep(v, key(v, in.get(0), mountsKey(e, in)), in.get(0), dir -> run(v, e, in, dir));
+    } else if (op instanceof CopyOp c && c.link()) {
+      // COPY --link: the layer is made on an empty filesystem and keyed without the parent's
+      // key, so a new base image reuses it and only rebases it (BuildKit's --link: "the layer
+      // does not depend on the previous state"; issue 6 item 1)
+      return cachedStep(v, key(v, LINK_PARENT, sourceKey(v, c, in.get(1))), in.get(0),
+          dir -> copy(v, c, in.get(1), in.get(0), dir));
     } else if (op instanceof CopyOp c) {
-      return cachedStep(v, key(v, in.get(0), sourceKey(v, c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), dir));
+      return cachedStep(v, key(v, in.get(0), sourceKey(v, c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), in.get(0), dir));
     } else if (op instanceof MkdirOp m) {
       return cachedStep(v, key(v, in.get(0), null), in.get(0), dir -> mkdir(m, dir));
     }
@@ -420,7 +435,11 @@ public final class Solver implements AutoCloseable {
     try {
       Path upper = Files.createDirectories(base.resolve("upper"));
       Path rootfs = Files.createDirectories(base.resolve("rootfs"));
-      try (OverlayMount m = OverlayMount.mount(lowers(parent.layers()), upper, Files.createDirectories(base.resolve("work")), rootfs)) {
+      // COPY --link writes into an empty filesystem: the upper dir then holds only its files,
+      // with parent directories of its own (0755 root), whatever the base
+      boolean link = v.op() instanceof CopyOp c && c.link();
+      try (OverlayMount m = OverlayMount.mount(link ? List.of() : lowers(parent.layers()), upper,
+          Files.createDirectories(base.resolve("work")), rootfs)) {
         body.apply(new StepDirs(base, rootfs, upper));
       }
       LayerBlob blob = LayerWriter.write(upper, store, options.compression(), options.sourceDateEpoch());
@@ -486,7 +505,35 @@ public final class Solver implements AutoCloseable {
     return new Result(null, List.of(), dir, List.of(), false);
   }
 
+  /**
+   * ADD URL's file, read like a local context: the COPY that consumes it keys on the downloaded
+   * content (BuildKit keys an http source by its content digest after the download).
+   */
+  private Result download(Vertex v, HttpOp op) throws IOException, InterruptedException {
+    listener.stepStarted(v);
+    long t0 = System.nanoTime();
+    Path dir = Files.createDirectories(work.resolve("http-" + v.digest().encoded()));
+    new DownloadUrl(root.dir().resolve("sources").resolve("http")).fetch(op, dir);
+    listener.stepFinished(v, System.nanoTime() - t0);
+    return new Result(null, List.of(), dir, List.of(), false);
+  }
+
+  /** ADD git-url's tree, read like a local context. */
+  private Result gitCheckout(Vertex v, GitOp op) throws IOException, InterruptedException {
+    listener.stepStarted(v);
+    long t0 = System.nanoTime();
+    Path dir = GitCheckout.checkout(op, Files.createDirectories(work.resolve("git-" + v.digest().encoded())));
+    listener.stepFinished(v, System.nanoTime() - t0);
+    return new Result(null, List.of(), dir, List.of(), false);
+  }
+
   private void run(Vertex v, ExecOp op, List<Result> in, StepDirs dirs) throws Exception {
+    // a RUN for a foreign platform needs an emulator: say which, rather than "exec format error"
+    java.util.Optional<String> noEmulator = io.jbuild.builder.run.Emulation.host()
+        .missingFor(op.platform(), io.jbuild.oci.Platform.host());
+    if (noEmulator.isPresent()) {
+      throw new StepFailedException(v, noEmulator.get(), -1, List.of(), null);
+    }
     try (RunMounts mounts = RunMounts.prepare(op, in, dirs.base(), dirs.rootfs(), this)) {
       run(v, op, dirs, mounts);
     }
@@ -668,9 +715,19 @@ public final class Solver implements AutoCloseable {
     }
   }
 
-  private void copy(Vertex v, CopyOp op, Result source, StepDirs dirs) throws Exception {
+  private void copy(Vertex v, CopyOp op, Result source, Result parent, StepDirs dirs) throws Exception {
     CopyFiles.Owner owner = null;
-    if (op.chown() != null) {
+    if (op.chown() != null && op.link() && !op.chown().matches("\\d+(:\\d+)?")) {
+      // --link's rootfs is empty: names in --chown are still the stage's users (BuildKit
+      // resolves them against the stage's state), so read them from the parent
+      Path pBase = Files.createDirectories(dirs.base().resolve("parent"));
+      Path pRoot = Files.createDirectories(pBase.resolve("rootfs"));
+      try (OverlayMount m = OverlayMount.mount(lowers(parent.layers()), Files.createDirectories(pBase.resolve("upper")),
+          Files.createDirectories(pBase.resolve("work")), pRoot)) {
+        ResolvedUser u = UserResolver.resolve(pRoot, op.chown());
+        owner = new CopyFiles.Owner(u.uid(), u.gid());
+      }
+    } else if (op.chown() != null) {
       ResolvedUser u = UserResolver.resolve(dirs.rootfs(), op.chown());
       owner = new CopyFiles.Owner(u.uid(), u.gid());
     } else if (source.directory() != null) {

@@ -2,6 +2,7 @@ package io.jbuild.graph;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.jbuild.oci.Platform;
 import java.util.List;
 
 /**
@@ -18,6 +19,9 @@ import java.util.List;
  *     digest, like BuildKit keeps them out of the cache key and history
  * @param mounts RUN --mount and the heredoc script mount; a mount with an input reads vertex
  *     input {@link ExecMount#input()} (1, 2, ...: input 0 is the rootfs)
+ * @param platform the stage's platform, which the process's binaries are built for; null for
+ *     the host's. Kept out of the digest: the rootfs (input 0) already differs per platform,
+ *     and emulation does not change what the step writes
  */
 public record ExecOp(
     List<String> args,
@@ -27,11 +31,17 @@ public record ExecOp(
     String network,
     @JsonIgnore List<String> proxyEnv,
     // left out of the JSON when empty, so RUNs without mounts keep their digests
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ExecMount> mounts) implements Op {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ExecMount> mounts,
+    @JsonIgnore Platform platform) implements Op {
 
   public ExecOp(List<String> args, List<String> env, String cwd, String user, String network,
       List<String> proxyEnv) {
-    this(args, env, cwd, user, network, proxyEnv, List.of());
+    this(args, env, cwd, user, network, proxyEnv, List.of(), null);
+  }
+
+  public ExecOp(List<String> args, List<String> env, String cwd, String user, String network,
+      List<String> proxyEnv, List<ExecMount> mounts) {
+    this(args, env, cwd, user, network, proxyEnv, mounts, null);
   }
 
   public ExecOp {

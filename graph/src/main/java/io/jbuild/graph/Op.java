@@ -6,7 +6,8 @@ package io.jbuild.graph;
  * what changes its output (DESIGN.md, "Cache keys").
  */
 public sealed interface Op
-    permits ScratchOp, ImageOp, ContextOp, ExecOp, CopyOp, MkdirOp, InlineFilesOp {
+    permits ScratchOp, ImageOp, ContextOp, ExecOp, CopyOp, MkdirOp, InlineFilesOp, HttpOp,
+    GitOp {
 
   /** How many input vertices this op takes, in order; -1 for "any". */
   int arity();

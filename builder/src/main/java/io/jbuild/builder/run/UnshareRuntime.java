@@ -1,6 +1,8 @@
 package io.jbuild.builder.run;
 
+import io.jbuild.builder.sys.RootPath;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,6 +68,21 @@ final class UnshareRuntime implements ContainerRuntime {
       "  mount --bind \"$JB_HOSTS_SRC\" \"$JB_HOSTS\"; mount -o remount,bind,ro \"$JB_HOSTS\"",
       "  mount --bind \"$JB_RESOLV_SRC\" \"$JB_RESOLV\"; mount -o remount,bind,ro \"$JB_RESOLV\"",
       "fi",
+      // RUN --mounts, in order, after the standard ones (like the OCI runtimes apply them):
+      // JB_MT_i the resolved host path of the target, JB_MS_i the source, JB_MK_i bind|tmpfs,
+      // JB_MO_i extra options, JB_MD_i 1 for a directory target
+      "i=0",
+      "while [ \"$i\" -lt \"${JB_MOUNTS:-0}\" ]; do",
+      "  eval \"t=\\$JB_MT_$i s=\\$JB_MS_$i k=\\$JB_MK_$i o=\\$JB_MO_$i d=\\$JB_MD_$i\"",
+      "  if [ ! -e \"$t\" ]; then if [ \"$d\" = 1 ]; then mkdir -p \"$t\"; else : > \"$t\"; fi; fi",
+      "  if [ \"$k\" = tmpfs ]; then",
+      "    mount -t tmpfs -o \"nosuid,nodev${o:+,$o}\" tmpfs \"$t\"",
+      "  else",
+      "    mount --rbind \"$s\" \"$t\"",
+      "    if [ -n \"$o\" ]; then mount -o \"remount,bind,$o\" \"$t\"; fi",
+      "  fi",
+      "  i=$((i+1))",
+      "done",
       // the UTS namespace is this shell's: its /proc/sys/kernel/hostname is the container's
       "printf '%s' \"$JB_HOSTNAME\" > /proc/sys/kernel/hostname",
       "exec \"$@\"");
@@ -96,12 +113,22 @@ final class UnshareRuntime implements ContainerRuntime {
     require("mount", "mount");
     Path hosts = HostFiles.writeHosts(spec.workDir(), spec.hostname());
     Path resolv = HostFiles.writeResolvConf(spec.workDir());
-    if (!spec.mounts().isEmpty()) {
-      throw new IOException("RUN --mount needs an OCI runtime: install runc or crun, or build with --runtime runc");
-    }
     try (MountStubs stubs = MountStubs.prepare(spec.rootfs())) {
-      OciRuntime.createCwd(spec);
       Map<String, String> vars = new LinkedHashMap<>();
+      int i = 0;
+      for (ExecSpec.Mount m : spec.mounts()) {
+        boolean directory = m.type().equals("tmpfs") || Files.isDirectory(m.source());
+        stubs.extra(spec.rootfs(), m.target(), directory);
+        // resolved inside the rootfs now, so a symlink in the image can't aim the mount at the host
+        vars.put("JB_MT_" + i, RootPath.resolve(spec.rootfs(), m.target()).toString());
+        vars.put("JB_MS_" + i, m.source() == null ? "" : m.source().toAbsolutePath().toString());
+        vars.put("JB_MK_" + i, m.type().equals("tmpfs") ? "tmpfs" : "bind");
+        vars.put("JB_MO_" + i, String.join(",", m.options()));
+        vars.put("JB_MD_" + i, directory ? "1" : "0");
+        i++;
+      }
+      vars.put("JB_MOUNTS", Integer.toString(i));
+      OciRuntime.createCwd(spec);
       vars.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
       vars.put("JB_PROC", stubs.proc.toString());
       vars.put("JB_DEV", stubs.dev.toString());

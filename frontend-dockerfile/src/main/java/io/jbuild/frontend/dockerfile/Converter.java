@@ -9,6 +9,8 @@ import io.jbuild.graph.ContextOp;
 import io.jbuild.graph.CopyOp;
 import io.jbuild.graph.ExecMount;
 import io.jbuild.graph.ExecOp;
+import io.jbuild.graph.GitOp;
+import io.jbuild.graph.HttpOp;
 import io.jbuild.graph.InlineFilesOp;
 import io.jbuild.graph.ImageOp;
 import io.jbuild.graph.ImageResolver;
@@ -720,7 +722,7 @@ final class Converter {
     String cwd = st.config.workingDir() == null || st.config.workingDir().isEmpty() ? "/"
         : st.config.workingDir();
     String user = st.config.user() == null ? "" : st.config.user();
-    st.vertex = new Vertex(new ExecOp(args, env, cwd, user, network, proxyEnv, mounts),
+    st.vertex = new Vertex(new ExecOp(args, env, cwd, user, network, proxyEnv, mounts, st.platform),
         inputs, vertexName(st, n), location(n));
     history(st, "RUN " + runCommandString(st, args), true);
   }
@@ -862,21 +864,55 @@ final class Converter {
       inline = Vertex.of(new InlineFilesOp(files), "heredoc " + String.join(" ", heredocNames), location(n));
     }
     List<String> sources = new ArrayList<>(heredocNames);
+    Vertex remote = null;
     for (String s : c.sources()) {
       String e = expand(n, s, st.env);
-      if (e.contains("://") || e.startsWith("git@")) {
+      RemoteSource r = RemoteSource.parse(e);
+      if (r == null && (e.contains("://") || e.startsWith("git@"))) {
         if (!c.add()) {
           throw src.error(n, "source can't be a URL for COPY", "use ADD to download a URL");
         }
-        throw src.error(n, "ADD from a URL or git repository is not supported by this builder yet",
-            "download the file in a RUN step, or into the build context");
+        throw src.error(n, "unsupported URL scheme in " + e, "ADD takes http(s) URLs and git repositories");
+      }
+      if (r != null) {
+        if (!c.add()) {
+          throw src.error(n, "source can't be a URL for COPY", "use ADD to download a URL");
+        }
+        if (c.sources().size() > 1) {
+          // BuildKit copies each source with its own action; jbuild's COPY reads one input
+          throw src.error(n, "ADD of a URL or git repository takes it as its only source",
+              "split it into one ADD per URL");
+        }
+        if (c.from() != null) {
+          throw src.error(n, "ADD --from cannot be combined with a URL source", null);
+        }
+        if (r.git()) {
+          if (c.checksum() != null) {
+            throw src.error(n, "--checksum is not supported for a git source by this builder", null);
+          }
+          remote = Vertex.of(new GitOp(r.remote(), r.ref(), r.subdir(),
+              c.keepGitDir() != null && c.keepGitDir()), e, location(n));
+          sources.add(".");
+        } else {
+          String checksum = c.checksum() == null ? null : expand(n, c.checksum(), st.env);
+          if (checksum != null && !checksum.matches("sha256:[0-9a-f]{64}")) {
+            throw src.error(n, "invalid checksum " + GoText.quote(checksum),
+                "give it as sha256: followed by 64 lowercase hex digits");
+          }
+          if (c.keepGitDir() != null) {
+            throw src.error(n, "--keep-git-dir is only valid for a git source", null);
+          }
+          remote = Vertex.of(new HttpOp(e, checksum, r.filename()), e, location(n));
+          sources.add(r.filename());
+        }
+        continue;
       }
       sources.add(e);
     }
-    if (c.checksum() != null) {
+    if (remote == null && c.checksum() != null) {
       throw src.error(n, "checksum can't be specified for non-HTTP(S) sources", null);
     }
-    if (c.keepGitDir() != null) {
+    if (remote == null && c.keepGitDir() != null) {
       throw src.error(n, "--keep-git-dir is only valid for a git source", null);
     }
     String destWritten = expand(n, c.destination(), st.env);
@@ -899,7 +935,7 @@ final class Converter {
     for (String x : c.excludes()) {
       excludes.add(expand(n, x, st.env));
     }
-    Vertex source = inline != null ? inline : context;
+    Vertex source = inline != null ? inline : remote != null ? remote : context;
     if (c.from() != null && inline == null) {
       if (c.from().contains("$")) {
         throw src.error(n, "variable expansion is not supported for --from, define a new stage "
@@ -926,7 +962,9 @@ final class Converter {
             "FROM " + ref2, location(n));
       }
     }
-    boolean unpack = c.add() && (c.unpack() == null || c.unpack());
+    // BuildKit never unpacks a downloaded archive (the ADD reference: "Resources from remote
+    // URLs are not decompressed"), nor anything from a git checkout
+    boolean unpack = c.add() && remote == null && (c.unpack() == null || c.unpack());
     st.vertex = Vertex.of(new CopyOp(sources, dest, chown, chmod, unpack, c.link(), c.parents(),
         excludes), vertexName(st, n), location(n), st.vertex, source);
     List<String> shown = new ArrayList<>();
