@@ -147,7 +147,9 @@ class RemoteCacheIT {
       }
       String step = line.substring(1, sp);
       String rest = line.substring(sp + 1);
-      names.putIfAbsent(step, rest);
+      if (!rest.startsWith("cache miss: ")) {
+        names.putIfAbsent(step, rest); // the step's first line is its name, after the optional cache miss line
+      }
       if (rest.equals("CACHED") || rest.startsWith("DONE ")) {
         ends.put(step, rest.startsWith("DONE") ? "DONE" : "CACHED");
       }
