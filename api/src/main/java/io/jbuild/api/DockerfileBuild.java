@@ -11,6 +11,12 @@ import io.jbuild.builder.pull.ImagePuller;
 import io.jbuild.cache.DockerIgnore;
 import io.jbuild.cache.GarbageCollector;
 import io.jbuild.cache.StorageRoot;
+import io.jbuild.cache.remote.CacheExporter;
+import io.jbuild.cache.remote.CacheRecord;
+import io.jbuild.cache.remote.CacheStorage;
+import io.jbuild.cache.remote.ImportedCache;
+import io.jbuild.cache.remote.LocalCacheStorage;
+import io.jbuild.builder.remote.RegistryCacheStorage;
 import io.jbuild.exporter.DockerArchiveWriter;
 import io.jbuild.exporter.ImagePusher;
 import io.jbuild.exporter.ImageStore;
@@ -66,6 +72,8 @@ public final class DockerfileBuild {
   private final Map<String, String> labels = new LinkedHashMap<>();
   private final Map<String, Path> secrets = new LinkedHashMap<>();
   private final List<Output> outputs = new ArrayList<>();
+  private final List<String> cacheFrom = new ArrayList<>();
+  private final List<String> cacheTo = new ArrayList<>();
   private String target;
   private Platform platform = Platform.host();
   private PullPolicy pull = PullPolicy.MISSING;
@@ -167,6 +175,25 @@ public final class DockerfileBuild {
   /** --no-cache: run every step even when its result is cached. */
   public DockerfileBuild noCache(boolean n) {
     this.noCache = n;
+    return this;
+  }
+
+  /**
+   * {@code --cache-from type=registry,ref=R} or {@code type=local,src=DIR} (repeatable): a cache
+   * another machine exported; a step the local cache misses is looked up there. A cache that
+   * cannot be read is a warning, not a failure.
+   */
+  public DockerfileBuild cacheFrom(String spec) {
+    cacheFrom.add(spec);
+    return this;
+  }
+
+  /**
+   * {@code --cache-to type=registry,ref=R[,mode=min|max]} or {@code type=local,dest=DIR}
+   * (repeatable): export this build's cache records and layers there (docs/cache-format.md).
+   */
+  public DockerfileBuild cacheTo(String spec) {
+    cacheTo.add(spec);
     return this;
   }
 
@@ -376,6 +403,12 @@ public final class DockerfileBuild {
     ImagePuller puller = new ImagePuller(store.content(), registry);
     ImageStore images = new ImageStore(store);
     Events events = new Events(listener, text);
+    List<CacheSpec> cacheExports = new ArrayList<>();
+    for (String c : cacheTo) {
+      cacheExports.add(CacheSpec.parse(c, true));
+    }
+    ImportedCache importedCache = importCaches(registry);
+    Map<CacheSpec, List<CacheRecord>> cacheRecords = new LinkedHashMap<>();
 
     BaseImageResolver resolver = new BaseImageResolver(images, store.content(), puller, pull);
     ImageTarget imageTarget = convert(text, fileName, store, resolver);
@@ -398,7 +431,11 @@ public final class DockerfileBuild {
       if (cancelled) {
         throw new InterruptedException();
       }
+      s.importCache(importedCache);
       image = s.solve(imageTarget);
+      for (CacheSpec c : cacheExports) {
+        cacheRecords.put(c, s.cacheRecords(imageTarget, c.max()));
+      }
     } catch (StepFailedException e) {
       if (cancelled) {
         // Ctrl-C on a terminal also reaches the container, which may die of it before it is killed
@@ -424,6 +461,16 @@ public final class DockerfileBuild {
     List<String> outputsDone = new ArrayList<>();
     List<String> pushed = new ArrayList<>();
     Path exportDir = root;
+    try {
+      // layers answered by --cache-from that no step mounted: every output reads them from the store
+      for (Descriptor l : Json.read(store.content().read(image.manifest().digest()), ImageManifest.class,
+          "manifest " + image.manifest().digest()).layers()) {
+        importedCache.fetch(l, store.content());
+      }
+    } catch (IOException | RuntimeException e) {
+      throw environment("cannot fetch the image's layers from the imported cache", e, root);
+    }
+    exportCaches(cacheRecords, store, registry, importedCache, events);
     try {
       resolver.nameCompletePulls();
       Output pushOutput = null;
@@ -482,6 +529,49 @@ public final class DockerfileBuild {
     return new BuildResult(image.config().digest(), image.manifest(),
         refs.stream().map(ImageReference::familiar).toList(), image.layersSize(),
         System.nanoTime() - t0, events.run.get(), events.cached.get(), outputsDone, pushed);
+  }
+
+  /** Reads the --cache-from caches; one that cannot be read is a warning and the build goes on. */
+  private ImportedCache importCaches(RegistryAccess registry) throws BuildException {
+    List<CacheStorage> sources = new ArrayList<>();
+    for (String c : cacheFrom) {
+      sources.add(cacheStorage(CacheSpec.parse(c, false), registry));
+    }
+    if (sources.isEmpty()) {
+      return ImportedCache.empty();
+    }
+    return ImportedCache.load(sources, (s, e) -> listener.onEvent(new BuildEvent.Warning(System.nanoTime(),
+        "--cache-from " + s.describe() + " not used: " + e.getMessage(), null)));
+  }
+
+  /** Writes each --cache-to; a failure fails the build and names the cache (BuildKit does the same). */
+  private void exportCaches(Map<CacheSpec, List<CacheRecord>> records, StorageRoot store, RegistryAccess registry,
+      ImportedCache imported, Events events) throws BuildException {
+    CacheExporter exporter = new CacheExporter(store.content(), imported);
+    for (Map.Entry<CacheSpec, List<CacheRecord>> e : records.entrySet()) {
+      CacheSpec c = e.getKey();
+      int step = events.begin("exporting cache to " + c.describe() + (c.max() ? " (mode=max)" : ""));
+      long s0 = System.nanoTime();
+      try {
+        exporter.export(e.getValue(), cacheStorage(c, registry));
+      } catch (IOException | RuntimeException ex) {
+        throw new BuildException(BuildException.Kind.ENVIRONMENT, "failed to export the cache to " + c.describe()
+            + ": " + ex.getMessage() + " (check the reference and the credentials for it, e.g. jbuild login)", ex);
+      }
+      events.end(step, s0);
+    }
+  }
+
+  private static CacheStorage cacheStorage(CacheSpec c, RegistryAccess registry) throws BuildException {
+    if (c.type().equals("local")) {
+      return new LocalCacheStorage(Path.of(c.location()));
+    }
+    try {
+      return new RegistryCacheStorage(registry, ImageReference.parse(c.location()));
+    } catch (InvalidContentException e) {
+      throw new BuildException(BuildException.Kind.INVALID_INPUT, "invalid cache reference \"" + c.location() + "\": "
+          + e.getMessage(), e);
+    }
   }
 
   /**

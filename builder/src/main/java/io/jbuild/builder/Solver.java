@@ -99,6 +99,8 @@ public final class Solver implements AutoCloseable {
   private final Object cacheMounts = new Object();
   private volatile boolean cancelled;
   private volatile ContainerRuntime runtime;
+  /** --cache-from: asked when the local index misses; its blobs are fetched when first read. */
+  private volatile io.jbuild.cache.remote.ImportedCache imported = io.jbuild.cache.remote.ImportedCache.empty();
 
   /** What a COPY --link's key names instead of its parent: no parent at all. */
   private static final Result LINK_PARENT = Result.chain(Digest.sha256("jbuild COPY --link: no parent"), List.of(), false);
@@ -168,6 +170,45 @@ public final class Solver implements AutoCloseable {
    */
   public void explainAgainst(String buildName) {
     explain.name(buildName);
+  }
+
+  /** The caches of --cache-from, asked for a step's key when the local cache index has none. */
+  public void importCache(io.jbuild.cache.remote.ImportedCache cache) {
+    this.imported = cache;
+  }
+
+  /**
+   * The cache records of this build's steps for --cache-to, in no particular order: with {@code
+   * all} (mode=max) every step of every stage built, else (mode=min) the steps of the target's
+   * own layer chain. Call after {@link #solve}.
+   */
+  public List<io.jbuild.cache.remote.CacheRecord> cacheRecords(ImageTarget target, boolean all) throws IOException {
+    List<Digest> vertices = new ArrayList<>();
+    if (all) {
+      vertices.addAll(results.keySet());
+    } else {
+      for (Vertex v : target.root().layerChain()) {
+        vertices.add(v.digest());
+      }
+    }
+    Map<Digest, io.jbuild.cache.remote.CacheRecord> out = new java.util.LinkedHashMap<>();
+    for (Digest d : vertices) {
+      CompletableFuture<Result> f = results.get(d);
+      Result r = f == null || !f.isDone() || f.isCompletedExceptionally() ? null : f.join();
+      if (r == null || r.key() == null || out.containsKey(r.key())) {
+        continue;
+      }
+      // a layer step's key has a record: in the local index, or imported and not fetched yet
+      java.util.Optional<byte[]> rec = cacheIndex.get(r.key());
+      if (rec.isEmpty()) {
+        rec = imported.record(r.key());
+      }
+      if (rec.isPresent()) {
+        CachedStep c = Json.read(rec.get(), CachedStep.class, "cache record " + r.key());
+        out.put(r.key(), new io.jbuild.cache.remote.CacheRecord(r.key(), c.empty(), c.diffId(), c.blob(), c.created()));
+      }
+    }
+    return new ArrayList<>(out.values());
   }
 
   /** Interrupts every running step; the pending solve fails with a cancellation. */
@@ -345,6 +386,10 @@ public final class Solver implements AutoCloseable {
       java.util.Optional<byte[]> hit = cacheIndex.get(key);
       if (hit.isPresent()) {
         cacheIndex.touch(key);
+      } else {
+        hit = imported.record(key); // --cache-from; its blob is fetched only when a step or the export reads it
+      }
+      if (hit.isPresent()) {
         CachedStep c = Json.read(hit.get(), CachedStep.class, "cache record " + key);
         if (c.created() != null) {
           createdByVertex.put(v.digest(), c.created());
@@ -353,7 +398,7 @@ public final class Solver implements AutoCloseable {
           listener.stepCached(v);
           return Result.chain(key, parent.layers(), true);
         }
-        if (store.contains(c.blob().digest())) {
+        if (store.contains(c.blob().digest()) || imported.hasBlob(c.blob().digest())) {
           listener.stepCached(v);
           List<Layer> layers = new ArrayList<>(parent.layers());
           layers.add(new Layer(c.diffId(), c.blob(), chainId(topChain(parent), c.diffId())));
@@ -414,7 +459,17 @@ public final class Solver implements AutoCloseable {
       chain = chainId(chain, diffIds.get(i));
       layers.add(new Layer(diffIds.get(i), manifest.layers().get(i), chain));
     }
-    return Result.chain(v.digest(), layers, false);
+    return Result.chain(imageKey(chain), layers, false);
+  }
+
+  /**
+   * A base image's cache key: its filesystem (the chain id of its layers), not the vertex digest,
+   * which holds the reference as written (registry host and all) and would make keys differ
+   * between machines that pull the same image from different mirrors. BuildKit keys a pulled
+   * image by its config's diff ids too (source/containerimage, cacheKeyFromConfig).
+   */
+  static Digest imageKey(Digest topChainId) {
+    return Digest.sha256("jbuild-cache-1 image " + (topChainId == null ? "empty" : topChainId.toString()));
   }
 
   /** What a layer-producing step does to the mounted rootfs of its parent. */
@@ -811,6 +866,7 @@ public final class Solver implements AutoCloseable {
     try {
       Path staging = Files.createTempDirectory(work, "unpack-");
       Path fs = Files.createDirectory(staging.resolve("fs"));
+      imported.fetch(layer.blob(), store); // a layer answered by --cache-from arrives when first mounted
       try (InputStream in = store.open(layer.blob().digest())) {
         LayerUnpacker.unpack(in, layer.blob(), layer.diffId(), fs);
       } catch (IOException | RuntimeException e) {

@@ -83,6 +83,14 @@ class BuildCommand implements Callable<Integer> {
   @Option(names = "--no-cache", description = "do not use cached results (every step runs)")
   boolean noCache;
 
+  @Option(names = "--cache-from", paramLabel = "type=registry,ref=REF|type=local,src=DIR",
+      description = "import a cache another build exported (repeatable); an unreadable one is a warning")
+  List<String> cacheFrom = new ArrayList<>();
+
+  @Option(names = "--cache-to", paramLabel = "type=registry,ref=REF[,mode=min|max]|type=local,dest=DIR",
+      description = "export this build's cache (repeatable); mode=max: every stage's steps, min (default): the image's")
+  List<String> cacheTo = new ArrayList<>();
+
   @Option(names = "--secret", paramLabel = "id=ID[,src=FILE|,env=VAR]", description = "a secret for RUN --mount=type=secret")
   List<String> secrets = new ArrayList<>();
 
@@ -265,6 +273,8 @@ class BuildCommand implements Callable<Integer> {
     }
     b.push(push);
     b.noCache(noCache);
+    cacheFrom.forEach(b::cacheFrom);
+    cacheTo.forEach(b::cacheTo);
     if (jobs != null) {
       if (jobs < 1) {
         throw new IllegalArgumentException("invalid --jobs " + jobs + ": must be at least 1");

@@ -23,8 +23,6 @@ final class DockerFlags {
       flag("--attest", true, "attestations (SBOM, provenance) are not supported yet"),
       flag("--build-context", true, "named build contexts are not supported yet"),
       flag("--builder", true, "jbuild has no builder instances: it builds in this process"),
-      flag("--cache-from", true, "importing a cache is not supported yet; the local cache under --root is used"),
-      flag("--cache-to", true, "exporting a cache is not supported yet; the local cache under --root is kept"),
       flag("--cgroup-parent", true, "RUN steps run without cgroups"),
       flag("--compress", false, "there is no daemon to send the context to"),
       flag("--cpu-period", true, "RUN steps run without cgroup limits"),

@@ -44,7 +44,7 @@ class CommandLineTest {
 
   /** A CI script written for docker must not lose a flag's effect without a word (issue 7). */
   @ParameterizedTest
-  @ValueSource(strings = {"--squash", "--cache-from=type=local,src=x", "--ssh=default", "--add-host=a:1.2.3.4", "--memory=1g", "-m=1g"})
+  @ValueSource(strings = {"--squash", "--shm-size=1g", "--ssh=default", "--add-host=a:1.2.3.4", "--memory=1g", "-m=1g"})
   void build_dockerFlagJbuildLacks_refusedWithReasonAndUsageExit(String flag) {
     Run r = run("-t", "x", flag, ".");
     assertEquals(2, r.code());
