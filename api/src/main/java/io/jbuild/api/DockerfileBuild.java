@@ -9,6 +9,7 @@ import io.jbuild.builder.layer.Compression;
 import io.jbuild.builder.layer.RootfsExport;
 import io.jbuild.builder.pull.ImagePuller;
 import io.jbuild.cache.DockerIgnore;
+import io.jbuild.cache.GarbageCollector;
 import io.jbuild.cache.StorageRoot;
 import io.jbuild.exporter.DockerArchiveWriter;
 import io.jbuild.exporter.ImagePusher;
@@ -21,10 +22,10 @@ import io.jbuild.graph.ImageTarget;
 import io.jbuild.graph.SourceLocation;
 import io.jbuild.graph.Vertex;
 import io.jbuild.oci.ContainerConfig;
+import io.jbuild.oci.Digest;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.ImageManifest;
 import io.jbuild.oci.Json;
-import io.jbuild.oci.Digest;
 import io.jbuild.oci.ImageReference;
 import io.jbuild.oci.InvalidContentException;
 import io.jbuild.oci.Platform;
@@ -256,7 +257,8 @@ public final class DockerfileBuild {
   private byte[] readDockerfile() throws BuildException {
     if (!Files.isDirectory(context)) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT,
-          "context directory \"" + context + "\" does not exist or is not a directory", null);
+          "context directory \"" + context + "\" does not exist or is not a directory: the last argument of a build "
+          + "is the directory with the files COPY and ADD read, usually . (jbuild build -t NAME .)", null);
     }
     if (dockerfileContent != null) {
       return dockerfileContent;
@@ -321,6 +323,33 @@ public final class DockerfileBuild {
   }
 
   public BuildResult build() throws BuildException {
+    StorageRoot store = openRoot();
+    // held until the image is named: a concurrent prune must not take blobs of a build in flight
+    GarbageCollector.Lock gcLock;
+    try {
+      gcLock = GarbageCollector.lockShared(store);
+    } catch (IOException e) {
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, "cannot lock " + store.dir() + ": " + e.getMessage(), e);
+    }
+    BuildResult result;
+    try {
+      result = build(store);
+    } finally {
+      try {
+        gcLock.close();
+      } catch (IOException e) {
+        // released with the process anyway
+      }
+    }
+    try {
+      Maintenance.automaticGc(store);
+    } catch (IOException | RuntimeException e) {
+      listener.onEvent(new BuildEvent.Warning(System.nanoTime(), "automatic GC failed: " + e.getMessage(), null));
+    }
+    return result;
+  }
+
+  private BuildResult build(StorageRoot store) throws BuildException {
     long t0 = System.nanoTime();
     byte[] text = readDockerfile();
     String fileName = dockerfileName();
@@ -343,7 +372,6 @@ public final class DockerfileBuild {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
     }
 
-    StorageRoot store = openRoot();
     RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
     ImagePuller puller = new ImagePuller(store.content(), registry);
     ImageStore images = new ImageStore(store);
@@ -375,6 +403,11 @@ public final class DockerfileBuild {
       if (cancelled) {
         // Ctrl-C on a terminal also reaches the container, which may die of it before it is killed
         throw new BuildException(BuildException.Kind.CANCELLED, "build cancelled", e);
+      }
+      String full = noSpace(e, store.tmp());
+      if (full != null) {
+        // a step that failed because the disk filled up: say which disk, after where
+        throw new BuildException(BuildException.Kind.ENVIRONMENT, events.describeFailure(e) + "\n" + full, e);
       }
       throw new BuildException(BuildException.Kind.STEP_FAILED, events.describeFailure(e), e.exitCode(), e.lastLines(), e);
     } catch (InterruptedException e) {
@@ -456,15 +489,20 @@ public final class DockerfileBuild {
    * to do, the rest keeps its cause's message.
    */
   private static BuildException environment(String what, Exception e, Path dir) {
+    String full = noSpace(e, dir);
+    return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + (full != null ? full : e.getMessage()), e);
+  }
+
+  /** "no space left on device in DIR (...): what to do", when that is what went wrong; else null. */
+  private static String noSpace(Throwable e, Path dir) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String m = t.getMessage();
       if (m != null && m.contains("No space left on device")) {
-        return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": no space left on device in "
-            + dir.toAbsolutePath() + " (" + m + "): free space there, remove unused images (jbuild rmi), "
-            + "or point --root / JBUILD_ROOT (or the output's dest) at a bigger disk", e);
+        return "no space left on device in " + dir.toAbsolutePath() + " (" + m + "): free space there, remove unused "
+            + "images (jbuild rmi, jbuild prune), or point --root / JBUILD_ROOT (or the output's dest) at a bigger disk";
       }
     }
-    return new BuildException(BuildException.Kind.ENVIRONMENT, what + ": " + e.getMessage(), e);
+    return null;
   }
 
   private List<String> pushAll(StorageRoot store, RegistryAccess registry, Descriptor manifest, List<ImageReference> refs, Events events)
@@ -491,8 +529,7 @@ public final class DockerfileBuild {
    * type=local: the image's final filesystem in a directory; type=tar: the same as one tar. Made
    * from the layers in the content store (whiteouts applied), never from a snapshot on disk.
    */
-  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image, Progress progress)
-      throws IOException {
+  private static void writeFilesystem(Output o, StorageRoot store, SolvedImage image, Progress progress) throws IOException {
     ImageManifest m = Json.read(store.content().read(image.manifest().digest()), ImageManifest.class,
         "manifest " + image.manifest().digest());
     RootfsExport export = new RootfsExport(store.content(), m.layers(), image.imageConfig().diffIds());
@@ -651,6 +688,15 @@ public final class DockerfileBuild {
      */
     String describeFailure(StepFailedException e) {
       StringBuilder b = new StringBuilder();
+      if (!e.lastLines().isEmpty()) {
+        // like BuildKit's error block: the step and the tail of its output (up to 20 lines),
+        // so the cause is on screen even when the live output scrolled away or was not shown
+        b.append("------\n > ").append(e.vertex() == null ? "step" : e.vertex().name()).append(":\n");
+        for (String line : e.lastLines()) {
+          b.append(line).append('\n');
+        }
+        b.append("------\n");
+      }
       SourceLocation loc = e.vertex() == null ? null : e.vertex().location();
       if (loc != null) {
         b.append(loc.file()).append(':').append(loc.startLine()).append('\n');

@@ -101,7 +101,9 @@ final class CacheExplainer {
 
   /** Saves this build's steps when anything missed (an unchanged build leaves the record as it is). */
   void save() {
-    if (name == null || (!missed && !previous().isEmpty())) {
+    // an unchanged build keeps the record it has; reading it (thousands of file records) only to
+    // find that out would cost a no-op build more than everything else it does
+    if (name == null || (!missed && index.hasBuild(Digest.sha256(name)))) {
       return;
     }
     List<StepRecord> list = new ArrayList<>();

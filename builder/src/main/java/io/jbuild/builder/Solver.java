@@ -18,6 +18,7 @@ import io.jbuild.builder.user.UserResolver;
 import io.jbuild.cache.CacheIndex;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.cache.FileHashCache;
+import io.jbuild.cache.GarbageCollector;
 import io.jbuild.cache.DockerIgnore;
 import io.jbuild.cache.StorageRoot;
 import io.jbuild.graph.ContextOp;
@@ -331,6 +332,7 @@ public final class Solver implements AutoCloseable {
     if (!options.noCache()) {
       java.util.Optional<byte[]> hit = cacheIndex.get(key);
       if (hit.isPresent()) {
+        cacheIndex.touch(key);
         CachedStep c = Json.read(hit.get(), CachedStep.class, "cache record " + key);
         if (c.created() != null) {
           createdByVertex.put(v.digest(), c.created());
@@ -435,7 +437,7 @@ public final class Solver implements AutoCloseable {
         if (!Files.isDirectory(snapshot.resolve("fs"))) {
           Path staging = Files.createDirectories(base.resolve("snapshot"));
           Files.move(upper, staging.resolve("fs"));
-          publish(staging, snapshot);
+          publish(staging, snapshot, blob.descriptor().digest());
         }
         unpacked.putIfAbsent(chain, CompletableFuture.completedFuture(snapshot.resolve("fs")));
         List<Layer> layers = new ArrayList<>(parent.layers());
@@ -739,6 +741,7 @@ public final class Solver implements AutoCloseable {
   private Path unpack(Layer layer) throws IOException, InterruptedException {
     Path snapshot = snapshotDir(layer.chainId());
     if (Files.isDirectory(snapshot.resolve("fs"))) {
+      GarbageCollector.touch(snapshot);
       return snapshot.resolve("fs");
     }
     CompletableFuture<Path> mine = new CompletableFuture<>();
@@ -759,7 +762,7 @@ public final class Solver implements AutoCloseable {
         TmpJanitor.removeTree(staging);
         throw e;
       }
-      publish(staging, snapshot);
+      publish(staging, snapshot, layer.blob().digest());
       mine.complete(snapshot.resolve("fs"));
       return snapshot.resolve("fs");
     } catch (IOException | RuntimeException e) {
@@ -769,8 +772,13 @@ public final class Solver implements AutoCloseable {
     }
   }
 
-  /** Renames a finished staging dir into snapshots/; a snapshot another build made first wins. */
-  private static void publish(Path staging, Path snapshot) throws IOException {
+  /**
+   * Renames a finished staging dir into snapshots/; a snapshot another build made first wins.
+   * The snapshot names the blob it was made from, so garbage collection can tell whether it is
+   * still needed (cache.GarbageCollector).
+   */
+  private static void publish(Path staging, Path snapshot, Digest blob) throws IOException {
+    Files.writeString(staging.resolve(GarbageCollector.SNAPSHOT_BLOB_FILE), blob.toString());
     try {
       Files.move(staging, snapshot, StandardCopyOption.ATOMIC_MOVE);
     } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {

@@ -46,7 +46,46 @@ final class TmpJanitor {
       }
     }
     for (Path p : stale) {
+      killProcessesRootedIn(p);
       removeTree(p);
+    }
+  }
+
+  /**
+   * A build killed with SIGKILL leaves its RUN processes behind (their runtime's parent is gone,
+   * not them). They are found by their root directory, which lies in the dead build's tmp dir,
+   * whatever executor started them, and killed before their mounts are released.
+   */
+  static void killProcessesRootedIn(Path dir) {
+    String prefix = dir.toAbsolutePath().normalize().toString();
+    List<ProcessHandle> victims = new ArrayList<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Paths.get("/proc"))) {
+      for (Path proc : procs) {
+        String name = proc.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          String rootOf = Files.readSymbolicLink(proc.resolve("root")).toString();
+          if (rootOf.equals(prefix) || rootOf.startsWith(prefix + "/")) {
+            ProcessHandle.of(Long.parseLong(name)).ifPresent(victims::add);
+          }
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+          // gone, or not ours to look at
+        }
+      }
+    } catch (IOException e) {
+      return;
+    }
+    for (ProcessHandle h : victims) {
+      h.destroyForcibly();
+    }
+    for (ProcessHandle h : victims) {
+      try {
+        h.onExit().get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // best effort: the unmount below is lazy
+      }
     }
   }
 

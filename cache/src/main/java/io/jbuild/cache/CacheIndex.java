@@ -59,12 +59,26 @@ public final class CacheIndex {
     }
   }
 
+  public boolean hasBuild(Digest name) {
+    return Files.isRegularFile(buildFile(name));
+  }
+
   public void writeBuild(Digest name, byte[] record) throws IOException {
     write(buildFile(name), record);
   }
 
   private Path buildFile(Digest name) {
     return dir.resolveSibling("builds").resolve(name.encoded() + ".json");
+  }
+
+  /** Marks a record as just used (its mtime), for least-recently-used pruning. */
+  public void touch(Digest key) {
+    GarbageCollector.touch(file(key));
+  }
+
+  /** The directory of the records (for the garbage collector). */
+  Path keysDir() {
+    return dir;
   }
 
   public void remove(Digest key) throws IOException {

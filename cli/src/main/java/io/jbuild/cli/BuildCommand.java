@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,7 +71,7 @@ class BuildCommand implements Callable<Integer> {
   String pull = "missing";
 
   @Option(names = {"-o", "--output"}, paramLabel = "type=TYPE,dest=PATH",
-      description = "where the image goes: type=image (local store, default), type=oci|docker,dest=FILE, type=registry")
+      description = "where the image goes: type=image (local store, default), type=oci|docker|tar,dest=FILE, type=local,dest=DIR, type=registry")
   List<String> outputs = new ArrayList<>();
 
   @Option(names = "--push", description = "push every -t after the build (--output=type=registry)")
@@ -128,6 +129,9 @@ class BuildCommand implements Callable<Integer> {
   @Mixin
   RootOption root;
 
+  /** Where env= secrets are written for the build (null: none). */
+  private Path secretDir;
+
   @Override
   public Integer call() throws IOException {
     PrintStream err = System.err;
@@ -151,10 +155,12 @@ class BuildCommand implements Callable<Integer> {
       build = configure();
       Preflight.requireRoot(Preflight.uid());
     } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      removeSecretFiles();
+      err.println("ERROR: " + e.getMessage());
       err.println("See 'jbuild build --help'.");
       return Main.USAGE;
     } catch (BuildException e) {
+      removeSecretFiles();
       return Errors.report(e);
     }
     Terminal terminal = mode.equals("auto") || mode.equals("tty") ? Terminal.detect(System.getenv()) : Terminal.NONE;
@@ -204,6 +210,7 @@ class BuildCommand implements Callable<Integer> {
       }
       return code;
     } finally {
+      removeSecretFiles();
       stopped.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -271,12 +278,9 @@ class BuildCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--network=" + network + " for the whole build is not supported yet: "
           + "use RUN --network=" + network + " on the RUN instructions that need it");
     }
-    if (!secrets.isEmpty()) {
-      for (String s : secrets) {
-        Secret.parse(s, System.getenv());
-      }
-      throw new IllegalArgumentException("--secret is not supported yet: RUN --mount=type=secret cannot be given secrets "
-          + "in this version; pass the value with --build-arg only if it may end up in the image history");
+    for (String s : secrets) {
+      Secret secret = Secret.parse(s, System.getenv());
+      b.secret(secret.id(), secret.file() != null ? secret.file() : envSecretFile(secret));
     }
     String epoch = System.getenv("SOURCE_DATE_EPOCH");
     if (epoch != null && !epoch.isEmpty()) {
@@ -287,6 +291,35 @@ class BuildCommand implements Callable<Integer> {
       }
     }
     return b;
+  }
+
+  /**
+   * An env= secret as the file the api reads: in a directory only root can enter, removed when
+   * the build ends ({@link #removeSecretFiles}), also on Ctrl-C (before the JVM is let go).
+   */
+  private Path envSecretFile(Secret secret) throws IOException {
+    if (secretDir == null) {
+      secretDir = Files.createTempDirectory("jbuild-secrets-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    Path f = Files.createTempFile(secretDir, "secret-", "",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(f, System.getenv(secret.env()), StandardCharsets.UTF_8);
+    return f;
+  }
+
+  private void removeSecretFiles() {
+    if (secretDir == null) {
+      return;
+    }
+    try (var files = Files.list(secretDir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(secretDir);
+    } catch (IOException e) {
+      System.err.println("WARN: could not remove the secret files in " + secretDir + ": " + e.getMessage());
+    }
   }
 
   /** --build-arg values: KEY=VALUE, or KEY alone for $KEY's value (skipped when unset, like docker). */

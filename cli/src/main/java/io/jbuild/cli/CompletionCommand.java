@@ -23,7 +23,7 @@ final class CompletionCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!shell.equals("bash") && !shell.equals("zsh")) {
-      System.err.println("error: no completion for \"" + shell + "\": expected bash or zsh");
+      System.err.println("ERROR: no completion for \"" + shell + "\": expected bash or zsh");
       return Main.USAGE;
     }
     // picocli's script serves both: under zsh it loads bashcompinit itself

@@ -7,7 +7,7 @@ final class Errors {
   private Errors() {}
 
   static int report(BuildException e) {
-    System.err.println("error: " + e.getMessage());
+    System.err.println("ERROR: " + e.getMessage());
     return exitCode(e);
   }
 

@@ -13,10 +13,8 @@ import picocli.CommandLine.Command;
     versionProvider = JbuildCommand.Version.class,
     subcommands = {BuildCommand.class, ImagesCommand.class, StoreCommands.Tag.class, StoreCommands.Rmi.class,
         StoreCommands.Inspect.class, StoreCommands.History.class, StoreCommands.Save.class, StoreCommands.Push.class,
-        StoreCommands.Pull.class, ImportCommand.class, VersionCommand.class,
-        LoadCommand.class,
-        LoginCommand.class,
-        LogoutCommand.class,
+        StoreCommands.Pull.class, ImportCommand.class, MaintenanceCommands.Prune.class, MaintenanceCommands.Du.class,
+        LoadCommand.class, LoginCommand.class, LogoutCommand.class, VersionCommand.class,
         DebugCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Examples:",
         "  jbuild -t hello:1.0 testdata/dockerfiles/hello",
@@ -35,12 +33,12 @@ final class JbuildCommand implements Runnable {
     cli.addSubcommand("completion", new CompletionCommand());
     DockerFlags.register(cli.getSubcommands().get("build").getCommandSpec());
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      cmd.getErr().println("error: " + ex.getMessage());
+      cmd.getErr().println("ERROR: " + ex.getMessage());
       return Main.BUILD_FAILED;
     });
     cli.setParameterExceptionHandler((ex, args) -> {
       CommandLine cmd = ex.getCommandLine();
-      cmd.getErr().println("error: " + ex.getMessage());
+      cmd.getErr().println("ERROR: " + ex.getMessage());
       cmd.getErr().println("See '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
       return Main.USAGE;
     });
@@ -62,7 +60,13 @@ final class JbuildCommand implements Runnable {
     /** Without picocli: `jbuild version` answers before the command model is built (Main). */
     static String[] lines() {
       Properties p = new Properties();
-      try (InputStream in = JbuildCommand.class.getResourceAsStream("version.properties")) {
+      // the jar's manifest says "Implementation-Version: 0.1.0+abc1234" (semver build metadata):
+      // the class loader read it already, where the properties resource means opening the jar again
+      String manifest = JbuildCommand.class.getPackage().getImplementationVersion();
+      if (manifest != null && manifest.contains("+")) {
+        p.setProperty("version", manifest.substring(0, manifest.indexOf('+')));
+        p.setProperty("commit", manifest.substring(manifest.indexOf('+') + 1));
+      } else try (InputStream in = JbuildCommand.class.getResourceAsStream("version.properties")) {
         if (in != null) {
           p.load(in);
         }

@@ -30,6 +30,12 @@ public final class Main {
       }
       return OK;
     }
+    String help = HelpTexts.lookup(args);
+    if (help != null) {
+      System.out.print(help);
+      System.out.flush();
+      return OK;
+    }
     CommandLine cli = JbuildCommand.commandLine();
     return cli.execute(withDefaultCommand(args, cli));
   }

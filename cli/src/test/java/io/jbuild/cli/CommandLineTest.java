@@ -72,6 +72,31 @@ class CommandLineTest {
     }
   }
 
+  /** The launcher's prepared texts must answer exactly what picocli would, for each way of asking. */
+  @Test
+  void help_preparedTexts_sameAsPicocliForEveryForm(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    HelpTexts.main(new String[] {dir.toString()});
+    List<String[]> forms = List.of(new String[] {}, new String[] {"--help"}, new String[] {"-h"}, new String[] {"help"},
+        new String[] {"build", "--help"}, new String[] {"images", "-h"}, new String[] {"help", "push"});
+    for (String[] form : forms) {
+      String dynamic = run(form).out();
+      System.setProperty(HelpTexts.DIR, dir.toString());
+      try {
+        assertEquals(dynamic, HelpTexts.lookup(form), String.join(" ", form));
+        assertEquals(dynamic, run(form).out(), String.join(" ", form));
+      } finally {
+        System.clearProperty(HelpTexts.DIR);
+      }
+    }
+    System.setProperty(HelpTexts.DIR, dir.toString());
+    try {
+      assertEquals(null, HelpTexts.lookup(new String[] {"nosuchcommand", "--help"}));
+      assertEquals(null, HelpTexts.lookup(new String[] {"-t", "x", "--help"}));
+    } finally {
+      System.clearProperty(HelpTexts.DIR);
+    }
+  }
+
   @Test
   void version_printsVersionCommitAndJava() {
     Run r = run("version");

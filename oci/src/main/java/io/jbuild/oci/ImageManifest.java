@@ -13,9 +13,14 @@ public record ImageManifest(
     String mediaType,
     String artifactType,
     Descriptor config,
-    List<Descriptor> layers,
+    // required by the spec even when empty (an image FROM scratch with only config changes)
+    @JsonInclude(JsonInclude.Include.ALWAYS) List<Descriptor> layers,
     Descriptor subject,
     Map<String, String> annotations) {
+
+  public ImageManifest {
+    layers = layers == null ? List.of() : layers;
+  }
 
   public static ImageManifest oci(Descriptor config, List<Descriptor> layers) {
     return new ImageManifest(2, MediaTypes.OCI_MANIFEST, null, config, List.copyOf(layers), null, null);

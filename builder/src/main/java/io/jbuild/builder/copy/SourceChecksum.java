@@ -57,55 +57,123 @@ public final class SourceChecksum {
     return Digest.ofSha256(md.digest());
   }
 
+  /** Stat walks of big trees run on every core; the records are then hashed in walk order. */
+  private static final java.util.concurrent.ForkJoinPool WALKERS =
+      new java.util.concurrent.ForkJoinPool(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
+
+  /** Directories this deep or shallower list their children in parallel. */
+  private static final int PARALLEL_DEPTH = 3;
+
   private void entry(String rel, Path p, boolean follow) throws IOException {
-    LinkOption[] opts = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
-    Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,dev,ino,lastModifiedTime,ctime", opts);
-    int mode = (Integer) a.get("mode");
-    int type = mode & 0170000;
-    StringBuilder r = new StringBuilder();
-    r.append(Integer.toOctalString(mode));
-    if (withOwners) {
-      r.append(' ').append(a.get("uid")).append(':').append(a.get("gid"));
+    List<String[]> out;
+    try {
+      out = WALKERS.invoke(new Walk(rel, p, follow, 0));
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
     }
-    if (type == 0100000) {
-      r.append(' ').append(a.get("size")).append(' ').append(hashes.hash(rel, p, a));
-    } else if (type == 0120000) {
-      r.append(" -> ").append(Files.readSymbolicLink(p));
+    for (String[] r : out) {
+      record(r[0], r[1]);
     }
-    record(rel, r.toString());
-    if (type == 0040000) {
+  }
+
+  /** One entry and, for a directory, everything below it, as (path, record) pairs in order. */
+  private final class Walk extends java.util.concurrent.RecursiveTask<List<String[]>> {
+    private static final long serialVersionUID = 1L;
+    private final String rel;
+    private final transient Path p;
+    private final boolean follow;
+    private final int depth;
+
+    Walk(String rel, Path p, boolean follow, int depth) {
+      this.rel = rel;
+      this.p = p;
+      this.follow = follow;
+      this.depth = depth;
+    }
+
+    @Override
+    protected List<String[]> compute() {
+      try {
+        return walk();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    private List<String[]> walk() throws IOException {
+      List<String[]> out = new ArrayList<>();
+      LinkOption[] opts = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+      Map<String, Object> a = Files.readAttributes(p, withOwners
+          ? "unix:mode,uid,gid,size,dev,ino,lastModifiedTime,ctime" : "unix:mode,size,dev,ino,lastModifiedTime,ctime", opts);
+      int mode = (Integer) a.get("mode");
+      int type = mode & 0170000;
+      StringBuilder r = new StringBuilder();
+      r.append(Integer.toOctalString(mode));
+      if (withOwners) {
+        r.append(' ').append(a.get("uid")).append(':').append(a.get("gid"));
+      }
+      if (type == 0100000) {
+        r.append(' ').append(a.get("size")).append(' ').append(hashes.hash(rel, p, a));
+      } else if (type == 0120000) {
+        r.append(" -> ").append(Files.readSymbolicLink(p));
+      }
+      out.add(new String[] {rel, r.toString()});
+      if (type != 0040000) {
+        return out;
+      }
       List<Path> children = new ArrayList<>();
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
         ds.forEach(children::add);
       }
       children.sort(null);
+      List<Walk> tasks = new ArrayList<>();
       for (Path c : children) {
         String childRel = rel.isEmpty() ? c.getFileName().toString() : rel + "/" + c.getFileName();
-        if (!excluded.test(childRel) || Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+        if (excluded.test(childRel)) {
           // an excluded directory is walked for re-included files, but adds no record itself
-          if (excluded.test(childRel)) {
-            walkExcluded(childRel, c);
-          } else {
-            entry(childRel, c, false);
+          if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+            flush(tasks, out);
+            walkExcluded(childRel, c, out);
           }
+        } else {
+          tasks.add(new Walk(childRel, c, false, depth + 1));
         }
       }
+      flush(tasks, out);
+      return out;
     }
-  }
 
-  private void walkExcluded(String rel, Path dir) throws IOException {
-    List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      ds.forEach(children::add);
+    private void flush(List<Walk> tasks, List<String[]> out) throws IOException {
+      if (tasks.isEmpty()) {
+        return;
+      }
+      if (depth < PARALLEL_DEPTH && tasks.size() > 1) {
+        invokeAll(tasks);
+        for (Walk t : tasks) {
+          out.addAll(t.join());
+        }
+      } else {
+        for (Walk t : tasks) {
+          out.addAll(t.walk());
+        }
+      }
+      tasks.clear();
     }
-    children.sort(null);
-    for (Path c : children) {
-      String childRel = rel + "/" + c.getFileName();
-      if (!excluded.test(childRel)) {
-        record("dir", rel);
-        entry(childRel, c, false);
-      } else if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
-        walkExcluded(childRel, c);
+
+    private void walkExcluded(String dirRel, Path dir, List<String[]> out) throws IOException {
+      List<Path> children = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        ds.forEach(children::add);
+      }
+      children.sort(null);
+      for (Path c : children) {
+        String childRel = dirRel + "/" + c.getFileName();
+        if (!excluded.test(childRel)) {
+          out.add(new String[] {"dir", dirRel});
+          out.addAll(new Walk(childRel, c, false, PARALLEL_DEPTH).walk());
+        } else if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+          walkExcluded(childRel, c, out);
+        }
       }
     }
   }

@@ -31,14 +31,28 @@ final class ProcessRunner {
   private static void killAll() {
     RUNNING.forEach((process, killer) -> {
       List<ProcessHandle> tree = process.descendants().toList();
+      process.destroyForcibly();
+      tree.forEach(ProcessHandle::destroyForcibly);
       try {
-        killer.kill();
+        if (!gone(process, tree, 200)) {
+          killer.kill();
+        }
       } catch (IOException | InterruptedException | RuntimeException ignored) {
         // best effort while the JVM exits
       }
-      process.destroyForcibly();
-      tree.forEach(ProcessHandle::destroyForcibly);
     });
+  }
+
+  /** Waits up to {@code millis} for the process and its tree to be gone (zombies count as gone). */
+  private static boolean gone(Process process, List<ProcessHandle> tree, long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (process.isAlive() || tree.stream().anyMatch(ProcessRunner::running)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(5);
+    }
+    return true;
   }
 
   static int run(List<String> command, java.util.Map<String, String> env, Consumer<String> stdout,
@@ -73,7 +87,9 @@ final class ProcessRunner {
       process.destroyForcibly();
       tree.forEach(ProcessHandle::destroyForcibly);
       try {
-        killer.kill();
+        if (!gone(process, tree, 200)) {
+          killer.kill(); // something escaped the tree: the runtime knows the container's processes
+        }
       } catch (IOException | InterruptedException | RuntimeException ignored) {
         // the processes are killed already; the runtime's kill only catches what escaped the tree
       } finally {
