@@ -174,17 +174,32 @@ public final class RegistryAccess {
       } else {
         throw ep.error(repository, r, "fetch blob " + blob.digest());
       }
-      byte[] buf = new byte[256 * 1024];
-      int n;
-      while ((n = r.body().read(buf, 0, buf.length)) >= 0) {
-        int off = 0;
+      byte[] buf = null;
+      java.nio.ByteBuffer bb;
+      while ((bb = r.body().nextBuffer()) != null) {
+        // write from the client's own (heap) buffer: one copy of each byte fewer than read(byte[])
+        byte[] array;
+        int off;
+        int n = bb.remaining();
+        if (bb.hasArray()) {
+          array = bb.array();
+          off = bb.arrayOffset() + bb.position();
+        } else {
+          if (buf == null || buf.length < n) {
+            buf = new byte[Math.max(n, 256 * 1024)];
+          }
+          bb.get(buf, 0, n);
+          array = buf;
+          off = 0;
+        }
         if (skip > 0) {
           int s = (int) Math.min(skip, n);
           skip -= s;
-          off = s;
+          off += s;
+          n -= s;
         }
-        if (n - off > 0) {
-          out.write(buf, off, n - off);
+        if (n > 0) {
+          out.write(array, off, n);
         }
       }
       if (out.count < blob.size()) {

@@ -115,6 +115,20 @@ final class StreamingBody extends InputStream implements Flow.Subscriber<List<By
     return true;
   }
 
+  /**
+   * The next bytes of the body as the client delivered them, or null at the end: lets a caller
+   * write a blob straight from the client's buffers instead of copying them into its own first.
+   * The buffer is consumed (its position moved to its limit) by this call.
+   */
+  ByteBuffer nextBuffer() throws IOException {
+    if (!fill()) {
+      return null;
+    }
+    ByteBuffer b = buffer.slice();
+    buffer.position(buffer.limit());
+    return b;
+  }
+
   /** Reads the whole body, refusing more than {@code limit} bytes (manifests, error documents). */
   byte[] readLimited(int limit, String what) throws IOException {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
