@@ -1,5 +1,6 @@
 package io.jbuild.builder.copy;
 
+import io.jbuild.builder.sys.RootPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -8,13 +9,11 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Resolves a path inside a root directory the way the kernel would inside a chroot: every
- * symlink met on the way is followed relative to the root (absolute targets restart at the
- * root, '..' never climbs above it). So a hostile or odd symlink in an image or a context can
- * never make us read or write outside the root (like Go's securejoin, which BuildKit uses).
+ * Paths inside a root directory for COPY: {@link RootPath}'s chroot-like resolution (every
+ * symlink followed relative to the root, '..' stopping at it, like Go's securejoin), with the
+ * choice to leave a symlink in the last component unfollowed, and Go-like lexical cleaning.
  */
 public final class RootedPath {
-  private static final int MAX_LINKS = 255;
 
   private RootedPath() {}
 
@@ -40,51 +39,17 @@ public final class RootedPath {
    * @param followLast whether a symlink in the last component is followed too
    */
   public static Path resolve(Path root, String path, boolean followLast) throws IOException {
-    Deque<String> todo = new ArrayDeque<>();
-    for (String p : path.split("/")) {
-      if (!p.isEmpty() && !p.equals(".")) {
-        todo.addLast(p);
-      }
+    if (followLast) {
+      return RootPath.resolve(root, path);
     }
-    Deque<String> done = new ArrayDeque<>();
-    int links = 0;
-    while (!todo.isEmpty()) {
-      String part = todo.pollFirst();
-      if (part.equals("..")) {
-        done.pollLast();
-        continue;
-      }
-      done.addLast(part);
-      if (todo.isEmpty() && !followLast) {
-        break;
-      }
-      Path current = join(root, done);
-      if (Files.isSymbolicLink(current)) {
-        if (++links > MAX_LINKS) {
-          throw new IOException("too many levels of symbolic links resolving " + path);
-        }
-        String target = Files.readSymbolicLink(current).toString();
-        done.pollLast();
-        if (target.startsWith("/")) {
-          done.clear();
-        }
-        String[] targetParts = target.split("/");
-        for (int i = targetParts.length - 1; i >= 0; i--) {
-          if (!targetParts[i].isEmpty() && !targetParts[i].equals(".")) {
-            todo.addFirst(targetParts[i]);
-          }
-        }
-      }
+    // the parent as the kernel would resolve it inside the root, then the last name as it is
+    String trimmed = path.replaceAll("/+$", "");
+    int slash = trimmed.lastIndexOf('/');
+    String last = trimmed.substring(slash + 1);
+    if (last.isEmpty() || last.equals(".") || last.equals("..")) {
+      return RootPath.resolve(root, path);
     }
-    return join(root, done);
-  }
-
-  private static Path join(Path root, Deque<String> parts) {
-    Path p = root;
-    for (String s : parts) {
-      p = p.resolve(s);
-    }
-    return p;
+    return RootPath.resolve(root, slash < 0 ? "" : trimmed.substring(0, slash)).resolve(last);
   }
 
   /** True when the path exists inside the root (a dangling last symlink counts as existing). */
