@@ -6,16 +6,14 @@ import io.jbuild.oci.Digest;
 import io.jbuild.oci.ImageReference;
 import io.jbuild.oci.MediaTypes;
 import io.jbuild.registry.RegistryAccess;
+import io.jbuild.registry.Transfers;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -81,7 +79,7 @@ public final class ImagePusher {
           return null;
         }));
       }
-      awaitAll(futures);
+      Transfers.awaitAll(futures, "pushing");
     } finally {
       pool.shutdownNow();
     }
@@ -102,38 +100,6 @@ public final class ImagePusher {
     }
   }
 
-  static void awaitAll(List<Future<?>> futures) throws IOException {
-    // Every transfer runs to its end even when one fails: what did arrive is verified and stored,
-    // so the next attempt fetches only what is still missing. Then the first failure is thrown.
-    Throwable first = null;
-    for (Future<?> f : futures) {
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        futures.forEach(x -> x.cancel(true));
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while pushing");
-      } catch (ExecutionException e) {
-        if (first == null) {
-          first = e.getCause();
-        } else if (first != e.getCause()) {
-          first.addSuppressed(e.getCause());
-        }
-      }
-    }
-    if (first instanceof IOException io) {
-      throw io;
-    }
-    if (first instanceof RuntimeException re) {
-      throw re;
-    }
-    if (first instanceof Error err) {
-      throw err;
-    }
-    if (first != null) {
-      throw new UncheckedIOException(new IOException(first));
-    }
-  }
 
 
 }
