@@ -1,5 +1,6 @@
 package io.jbuild.builder;
 
+import io.jbuild.cache.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -102,7 +103,7 @@ final class TmpJanitor {
       if (!mountsBelow(real).isEmpty()) {
         return; // refuse to delete through a mount
       }
-      deleteRecursively(real);
+      FileTrees.delete(real);
     } catch (IOException e) {
       // leave it for the next cleanStale
     } catch (InterruptedException e) {
@@ -140,16 +141,5 @@ final class TmpJanitor {
       }
     }
     return b.toString();
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-        for (Path c : ds) {
-          deleteRecursively(c);
-        }
-      }
-    }
-    Files.deleteIfExists(p);
   }
 }

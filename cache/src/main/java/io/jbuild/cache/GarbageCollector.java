@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -186,7 +185,7 @@ public final class GarbageCollector {
       for (Path s : ds) {
         Digest blob = snapshotBlob(s);
         if (options.all() || blob == null || !live.contains(blob)) {
-          deleteTree(s);
+          FileTrees.delete(s);
           snapshots++;
         }
       }
@@ -328,16 +327,5 @@ public final class GarbageCollector {
       }
     });
     return out;
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-        for (Path c : ds) {
-          deleteTree(c);
-        }
-      }
-    }
-    Files.deleteIfExists(p);
   }
 }

@@ -1,5 +1,6 @@
 package io.jbuild.builder.copy;
 
+import io.jbuild.cache.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,7 +94,7 @@ final class ArchiveUnpacker {
         FileTime mtime = FileTime.from(e.getLastModifiedDate().toInstant());
         if (e.isDirectory()) {
           if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            CopyFiles.deleteRecursively(target);
+            FileTrees.delete(target);
           }
           if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectory(target);
@@ -101,7 +102,7 @@ final class ArchiveUnpacker {
           dirTimes.add(Map.entry(target, mtime));
         } else {
           if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            CopyFiles.deleteRecursively(target);
+            FileTrees.delete(target);
           }
           if (e.isSymbolicLink()) {
             Files.createSymbolicLink(target, Path.of(e.getLinkName()));

@@ -1,5 +1,6 @@
 package io.jbuild.builder.copy;
 
+import io.jbuild.cache.FileTrees;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -269,7 +270,7 @@ public final class CopyFiles {
     FileTime mtime = (FileTime) attrs.get("lastModifiedTime");
     boolean exists = Files.exists(target, nofollow);
     if (exists && !(type == 0040000 && Files.isDirectory(target, nofollow))) {
-      deleteRecursively(target);
+      FileTrees.delete(target);
       exists = false;
     }
     switch (type) {
@@ -318,17 +319,6 @@ public final class CopyFiles {
   private static void chown(Path p, int uid, int gid) throws IOException {
     Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
     Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-  }
-
-  static void deleteRecursively(Path p) throws IOException {
-    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-        for (Path c : ds) {
-          deleteRecursively(c);
-        }
-      }
-    }
-    Files.deleteIfExists(p);
   }
 
   /** A COPY that cannot be done as written; the message is for the user. */

@@ -1,5 +1,6 @@
 package io.jbuild.builder.layer;
 
+import io.jbuild.cache.FileTrees;
 import com.github.luben.zstd.ZstdInputStream;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.builder.sys.RootPath;
@@ -11,7 +12,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -83,7 +83,7 @@ public final class LayerUnpacker {
     } catch (IOException | RuntimeException e) {
       // Leave no half-unpacked snapshot that could be mistaken for a good one.
       try {
-        deleteContents(root);
+        FileTrees.deleteContents(root);
       } catch (IOException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -116,7 +116,7 @@ public final class LayerUnpacker {
     Path path = parent.resolve(base);
     BasicFileAttributes existing = lstat(path);
     if (existing != null && !(existing.isDirectory() && h.isDir())) {
-      delete(path); // replace it; never write through a link or into an old file
+      FileTrees.delete(path); // replace it; never write through a link or into an old file
       existing = null;
     }
     switch (h.type) {
@@ -185,7 +185,7 @@ public final class LayerUnpacker {
     }
     Path path = parent.resolve(hidden);
     if (lstat(path) != null) {
-      delete(path);
+      FileTrees.delete(path);
     }
     // overlayfs reads a 0/0 character device in a lower dir as "deleted"
     LibC.mknod(path, LibC.S_IFCHR, 0, 0);
@@ -251,24 +251,4 @@ public final class LayerUnpacker {
   }
 
   /** Deletes a file, link or tree without following any symlink. */
-  static void delete(Path p) throws IOException {
-    BasicFileAttributes a = lstat(p);
-    if (a == null) {
-      return;
-    }
-    if (a.isDirectory()) {
-      deleteContents(p);
-    }
-    Files.delete(p);
-  }
-
-  static void deleteContents(Path dir) throws IOException {
-    try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-      for (Path child : children) {
-        delete(child);
-      }
-    } catch (NoSuchFileException | FileAlreadyExistsException e) {
-      // already gone
-    }
-  }
 }

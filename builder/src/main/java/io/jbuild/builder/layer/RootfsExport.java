@@ -1,5 +1,6 @@
 package io.jbuild.builder.layer;
 
+import io.jbuild.cache.FileTrees;
 import com.github.luben.zstd.ZstdInputStream;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.builder.sys.RootPath;
@@ -95,7 +96,7 @@ public final class RootfsExport {
       Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       try {
-        LayerUnpacker.delete(tmp);
+        FileTrees.delete(tmp);
       } catch (IOException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -326,7 +327,7 @@ public final class RootfsExport {
       BasicFileAttributes existing = lstat(file);
       if (existing != null && !(existing.isDirectory() && h.isDir())) {
         // only possible through a symlinked parent written by a lower entry: replace, never write through
-        LayerUnpacker.delete(file);
+        FileTrees.delete(file);
         existing = null;
       }
       switch (h.type) {

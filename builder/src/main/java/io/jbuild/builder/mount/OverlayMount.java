@@ -1,15 +1,14 @@
 package io.jbuild.builder.mount;
 
+import io.jbuild.cache.FileTrees;
 import io.jbuild.builder.sys.LibC;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -69,7 +68,7 @@ public final class OverlayMount implements AutoCloseable {
       }
       return new OverlayMount(mountPoint, aux);
     } catch (IOException | RuntimeException e) {
-      deleteTree(aux);
+      FileTrees.delete(aux);
       throw e;
     }
   }
@@ -94,7 +93,7 @@ public final class OverlayMount implements AutoCloseable {
         throw e; // EINVAL: not a mount point (any more); ENOENT: gone
       }
     } finally {
-      deleteTree(aux);
+      FileTrees.delete(aux);
     }
   }
 
@@ -168,17 +167,6 @@ public final class OverlayMount implements AutoCloseable {
       p.destroyForcibly();
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while mounting " + mountPoint);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }
