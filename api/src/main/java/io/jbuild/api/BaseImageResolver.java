@@ -30,6 +30,7 @@ final class BaseImageResolver implements ImageResolver {
   private final PullPolicy policy;
   private final Map<String, ResolvedImage> resolved = new ConcurrentHashMap<>();
   private final Map<ImageReference, Descriptor> pulled = new ConcurrentHashMap<>();
+  private final Map<String, String> localStates = new ConcurrentHashMap<>();
 
   BaseImageResolver(ImageStore images, ContentStore store, ImagePuller puller, PullPolicy policy) {
     this.images = images;
@@ -83,7 +84,18 @@ final class BaseImageResolver implements ImageResolver {
     }
   }
 
+  /**
+   * What each base reference named in the local store when this build resolved it (for {@link
+   * BuildShortcut}), or null when a base came from a registry: then the next build, which finds
+   * it named locally, leaves the record.
+   */
+  Map<String, String> localStates() {
+    return pulled.isEmpty() && localStates.size() == resolved.size() ? Map.copyOf(localStates) : null;
+  }
+
   private Optional<ResolvedImage> local(ImageReference ref, Platform platform) throws IOException {
+    // read before the resolution: a tag moved in between makes the record stale, never wrong
+    String state = BuildShortcut.baseState(images, store, ref.toString());
     Optional<Descriptor> d = images.resolve(ref);
     if (d.isEmpty()) {
       return Optional.empty();
@@ -106,6 +118,7 @@ final class BaseImageResolver implements ImageResolver {
     if (config.os() != null && config.architecture() != null && !config.platform().matches(platform)) {
       return Optional.empty();
     }
+    localStates.put(ref.toString(), state);
     return Optional.of(new ResolvedImage(ref.toString(), desc.digest(), config));
   }
 }

@@ -85,6 +85,8 @@ public final class DockerfileBuild {
   private int jobs = Runtime.getRuntime().availableProcessors();
   private BuildListener listener = BuildListener.NONE;
   private volatile Solver solver;
+  /** The Dockerfile's warnings of this build, for its shortcut record. */
+  private final List<BuildEvent.Warning> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean cancelled;
 
   private DockerfileBuild(Path context) {
@@ -331,8 +333,12 @@ public final class DockerfileBuild {
       List<String> ignore = DockerIgnore.read(context, dockerfileContent != null ? null : dockerfilePath());
       ConvertRequest request = new ConvertRequest(text, fileName, Map.copyOf(buildArgs), target, platform,
           Platform.host(), ignore, resolver,
-          f -> listener.onEvent(new BuildEvent.Warning(System.nanoTime(), f.rule() + ": " + f.message(),
-              f.fileName() + ":" + f.line())));
+          f -> {
+            BuildEvent.Warning w = new BuildEvent.Warning(System.nanoTime(), f.rule() + ": " + f.message(),
+                f.fileName() + ":" + f.line());
+            warnings.add(w);
+            listener.onEvent(w);
+          });
       imageTarget = DockerfileFrontend.convert(request);
     } catch (DockerfileException e) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, e.formatted(), e);
@@ -378,6 +384,7 @@ public final class DockerfileBuild {
 
   private BuildResult build(StorageRoot store) throws BuildException {
     long t0 = System.nanoTime();
+    warnings.clear();
     byte[] text = readDockerfile();
     String fileName = dockerfileName();
     List<ImageReference> refs = new ArrayList<>();
@@ -397,6 +404,18 @@ public final class DockerfileBuild {
     }
     if ((push || outs.stream().anyMatch(o -> o.type().equals("registry"))) && refs.isEmpty()) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
+    }
+
+    BuildShortcut shortcut = shortcut(store, text, outs);
+    if (shortcut != null) {
+      try {
+        BuildResult r = shortcut.replay(refs, listener, t0);
+        if (r != null) {
+          return r;
+        }
+      } catch (IOException | RuntimeException e) {
+        throw environment("build failed", e, root);
+      }
     }
 
     RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
@@ -423,6 +442,7 @@ public final class DockerfileBuild {
       }
     }
     SolvedImage image;
+    java.util.Set<Digest> keysUsed;
     SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache, secrets);
     try (Solver s = new Solver(store, puller, options, events)) {
       solver = s;
@@ -433,6 +453,7 @@ public final class DockerfileBuild {
       }
       s.importCache(importedCache);
       image = s.solve(imageTarget);
+      keysUsed = s.keysUsed();
       for (CacheSpec c : cacheExports) {
         cacheRecords.put(c, s.cacheRecords(imageTarget, c.max()));
       }
@@ -460,6 +481,7 @@ public final class DockerfileBuild {
 
     List<String> outputsDone = new ArrayList<>();
     List<String> pushed = new ArrayList<>();
+    Descriptor tagged = null;
     Path exportDir = root;
     try {
       // layers answered by --cache-from that no step mounted: every output reads them from the store
@@ -485,6 +507,7 @@ public final class DockerfileBuild {
             for (ImageReference r : refs) {
               images.tag(r, m);
             }
+            tagged = m;
             events.end(step, s0);
             outputsDone.add("image" + (refs.isEmpty() ? "" : " " + names));
             if (pushOutput == null) {
@@ -526,9 +549,93 @@ public final class DockerfileBuild {
     } catch (IOException | RuntimeException e) {
       throw environment("export failed", e, exportDir);
     }
+    if (shortcut != null) {
+      leaveShortcut(shortcut, store, imageTarget, resolver, image, tagged, keysUsed, events);
+    }
     return new BuildResult(image.config().digest(), image.manifest(),
         refs.stream().map(ImageReference::familiar).toList(), image.layersSize(),
         System.nanoTime() - t0, events.run.get(), events.cached.get(), outputsDone, pushed);
+  }
+
+  /**
+   * The {@link BuildShortcut} of this request, or null when it may not be answered from one:
+   * a result that depends on more than the request and the context (--no-cache, --pull always,
+   * caches from elsewhere, secrets), or an output other than the local image store.
+   */
+  private BuildShortcut shortcut(StorageRoot store, byte[] text, List<Output> outs) throws BuildException {
+    if (noCache || pull == PullPolicy.ALWAYS || push || !cacheFrom.isEmpty() || !cacheTo.isEmpty()
+        || !secrets.isEmpty() || dockerfileContent != null
+        || outs.stream().anyMatch(o -> !o.type().equals("image") || !o.attributes().isEmpty())) {
+      return null;
+    }
+    StringBuilder request = new StringBuilder(1024);
+    try {
+      List<String> ignore = DockerIgnore.read(context, dockerfilePath());
+      request.append("context ").append(context.toAbsolutePath().normalize()).append('\n')
+          .append("dockerfile ").append(dockerfilePath().toAbsolutePath().normalize()).append(' ')
+          .append(Digest.sha256(text)).append('\n')
+          .append("target ").append(target).append('\n')
+          .append("platform ").append(platform).append('\n')
+          .append("pull ").append(pull).append('\n')
+          .append("epoch ").append(sourceDateEpoch).append('\n');
+      for (String i : ignore) {
+        request.append("ignore ").append(BuildShortcut.oneLine(i)).append('\n');
+      }
+      new TreeMap<>(buildArgs).forEach((k, v) -> request.append("arg ").append(BuildShortcut.oneLine(k)).append('=')
+          .append(BuildShortcut.oneLine(v)).append('\n'));
+      new TreeMap<>(labels).forEach((k, v) -> request.append("label ").append(BuildShortcut.oneLine(k)).append('=')
+          .append(BuildShortcut.oneLine(v)).append('\n'));
+      return BuildShortcut.of(store, request.toString(), context, ignore);
+    } catch (IOException | RuntimeException e) {
+      return null; // the build reads the context and .dockerignore itself and says what is wrong
+    }
+  }
+
+  /**
+   * Writes the shortcut record of a finished build when the next identical request may be
+   * answered from it: every base image came from the local store, no source outside the context
+   * (ADD of a URL, git) was read, and the image output stored the solved manifest unchanged.
+   */
+  private void leaveShortcut(BuildShortcut shortcut, StorageRoot store, ImageTarget imageTarget,
+      BaseImageResolver resolver, SolvedImage image, Descriptor tagged, java.util.Set<Digest> keysUsed, Events events) {
+    try {
+      Map<String, String> bases = resolver.localStates();
+      if (bases == null || tagged == null || !tagged.digest().equals(image.manifest().digest())
+          || reads(imageTarget.root(), io.jbuild.graph.HttpOp.class) || reads(imageTarget.root(), io.jbuild.graph.GitOp.class)) {
+        shortcut.forget();
+        return;
+      }
+      ImageManifest manifest = Json.read(store.content().read(image.manifest().digest()), ImageManifest.class,
+          "manifest " + image.manifest().digest());
+      List<Digest> blobs = new ArrayList<>();
+      blobs.add(image.manifest().digest());
+      blobs.add(manifest.config().digest());
+      manifest.layers().forEach(l -> blobs.add(l.digest()));
+      shortcut.record(new BuildShortcut.Outcome(image.manifest(), image.config().digest(), image.layersSize(),
+          new String(Json.write(tagged), StandardCharsets.UTF_8), bases, keysUsed, blobs, events.stepNames(),
+          List.copyOf(warnings)));
+    } catch (IOException | RuntimeException e) {
+      // no record: the next build takes the normal way
+      listener.onEvent(new BuildEvent.Warning(System.nanoTime(), "could not record the build for the next one: "
+          + e.getMessage(), null));
+    }
+  }
+
+  /** Whether the graph below {@code root} has a vertex of the op type. */
+  private static boolean reads(Vertex root, Class<?> op) {
+    java.util.Set<Vertex> seen = new java.util.HashSet<>();
+    java.util.ArrayDeque<Vertex> todo = new java.util.ArrayDeque<>();
+    todo.push(root);
+    while (!todo.isEmpty()) {
+      Vertex v = todo.pop();
+      if (seen.add(v)) {
+        if (op.isInstance(v.op())) {
+          return true;
+        }
+        v.inputs().forEach(todo::push);
+      }
+    }
+    return false;
   }
 
   /** Reads the --cache-from caches; one that cannot be read is a warning and the build goes on. */
@@ -717,8 +824,19 @@ public final class DockerfileBuild {
       this.lines = new String(dockerfile, StandardCharsets.UTF_8).split("\r?\n", -1);
     }
 
+    private final Map<Integer, String> names = new java.util.concurrent.ConcurrentSkipListMap<>();
+
     private int number(Vertex v) {
-      return numbers.computeIfAbsent(v, k -> next.incrementAndGet());
+      return numbers.computeIfAbsent(v, k -> {
+        int n = next.incrementAndGet();
+        names.put(n, v.name());
+        return n;
+      });
+    }
+
+    /** The names of the build's vertex steps, by number (exports and pushes are no vertices). */
+    List<String> stepNames() {
+      return List.copyOf(names.values());
     }
 
     /** Starts a step that is no vertex (an export, a push) and returns its number. */

@@ -79,6 +79,7 @@ public final class Solver implements AutoCloseable {
   private static final int TAIL_LINES = 20;
   private static final boolean KEEP_EMPTY_LAYERS = true;
 
+  private final java.util.Set<Digest> keysUsed = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final StorageRoot root;
   private final ContentStore store;
   private final ImagePuller puller;
@@ -379,9 +380,18 @@ public final class Solver implements AutoCloseable {
     return d;
   }
 
+  /**
+   * The cache index keys of every step this solver answered or recorded: what a rebuild answered
+   * whole from a record (api.BuildShortcut) needs to be still in the index.
+   */
+  public java.util.Set<Digest> keysUsed() {
+    return java.util.Set.copyOf(keysUsed);
+  }
+
   /** Answers a step from the cache index when its key is known and its layer blob is still here. */
   private Result cachedStep(Vertex v, Digest key, Result parent, StepBody body) throws Exception {
     explain.step(v, key, parent.key());
+    keysUsed.add(key);
     if (!options.noCache()) {
       java.util.Optional<byte[]> hit = cacheIndex.get(key);
       if (hit.isPresent()) {

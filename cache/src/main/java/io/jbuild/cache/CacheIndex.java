@@ -2,11 +2,9 @@ package io.jbuild.cache;
 
 import io.jbuild.oci.Digest;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -31,24 +29,18 @@ public final class CacheIndex {
     }
   }
 
+  public boolean has(Digest key) {
+    return Files.isRegularFile(file(key));
+  }
+
   public void put(Digest key, byte[] record) throws IOException {
     write(file(key), record);
   }
 
   private void write(Path target, byte[] record) throws IOException {
-    Files.createDirectories(target.getParent());
-    Path t = Files.createTempFile(tmp, "cache-", ".json");
-    try {
-      Files.write(t, record);
-      try {
-        Files.move(t, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(t, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(t);
-    }
+    AtomicFiles.write(target, tmp, record);
   }
+
 
   /** The record of the last build of a name (for --explain-cache), if any. */
   public Optional<byte[]> readBuild(Digest name) throws IOException {

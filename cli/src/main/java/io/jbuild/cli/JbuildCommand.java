@@ -2,6 +2,10 @@ package io.jbuild.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,11 +15,6 @@ import picocli.CommandLine.Command;
         + "`jbuild -t NAME CONTEXT` is short for `jbuild build -t NAME CONTEXT`.",
     mixinStandardHelpOptions = true,
     versionProvider = JbuildCommand.Version.class,
-    subcommands = {BuildCommand.class, ImagesCommand.class, StoreCommands.Tag.class, StoreCommands.Rmi.class,
-        StoreCommands.Inspect.class, StoreCommands.History.class, StoreCommands.Save.class, StoreCommands.Push.class,
-        StoreCommands.Pull.class, ImportCommand.class, MaintenanceCommands.Prune.class, MaintenanceCommands.Du.class,
-        LoadCommand.class, LoginCommand.class, LogoutCommand.class, VersionCommand.class,
-        DebugCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Examples:",
         "  jbuild -t hello:1.0 testdata/dockerfiles/hello",
         "  jbuild build -t app:1.0 -o type=oci,dest=app.tar .",
@@ -28,10 +27,56 @@ final class JbuildCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /**
+   * The subcommands by name, in the order help lists them. Made on demand: picocli reads every
+   * annotated option of a command when it is added, so a run adds only the one it needs
+   * ({@link #commandLine(String)}); help and completion add them all.
+   */
+  static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+  private static Map<String, Supplier<Object>> subcommands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("build", BuildCommand::new);
+    m.put("images", ImagesCommand::new);
+    m.put("tag", StoreCommands.Tag::new);
+    m.put("rmi", StoreCommands.Rmi::new);
+    m.put("inspect", StoreCommands.Inspect::new);
+    m.put("history", StoreCommands.History::new);
+    m.put("save", StoreCommands.Save::new);
+    m.put("push", StoreCommands.Push::new);
+    m.put("pull", StoreCommands.Pull::new);
+    m.put("import", ImportCommand::new);
+    m.put("prune", MaintenanceCommands.Prune::new);
+    m.put("du", MaintenanceCommands.Du::new);
+    m.put("load", LoadCommand::new);
+    m.put("login", LoginCommand::new);
+    m.put("logout", LogoutCommand::new);
+    m.put("version", VersionCommand::new);
+    m.put("debug", DebugCommand::new);
+    m.put("help", CommandLine.HelpCommand::new);
+    m.put("completion", CompletionCommand::new);
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** The whole command model: every subcommand (help, completion, tests). */
   static CommandLine commandLine() {
+    return commandLine(null);
+  }
+
+  /**
+   * The command model with just the subcommand {@code only} when it names one (the rest are
+   * not needed to run it), else with all of them.
+   */
+  static CommandLine commandLine(String only) {
     CommandLine cli = new CommandLine(new JbuildCommand());
-    cli.addSubcommand("completion", new CompletionCommand());
-    DockerFlags.register(cli.getSubcommands().get("build").getCommandSpec());
+    for (Map.Entry<String, Supplier<Object>> e : SUBCOMMANDS.entrySet()) {
+      if (only == null || !SUBCOMMANDS.containsKey(only) || only.equals(e.getKey())) {
+        cli.addSubcommand(e.getKey(), e.getValue().get());
+      }
+    }
+    if (cli.getSubcommands().containsKey("build")) {
+      DockerFlags.register(cli.getSubcommands().get("build").getCommandSpec());
+    }
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       cmd.getErr().println("ERROR: " + ex.getMessage());
       return Main.BUILD_FAILED;

@@ -36,13 +36,26 @@ public final class Main {
       System.out.flush();
       return OK;
     }
-    CommandLine cli = JbuildCommand.commandLine();
-    return cli.execute(withDefaultCommand(args, cli));
+    BuildCommand quick = BuildCommand.quick(args);
+    if (quick != null && (args[0].equals("build") || !JbuildCommand.SUBCOMMANDS.containsKey(args[0]))) {
+      try {
+        return quick.call();
+      } catch (Exception e) {
+        // what picocli's execution handler does (JbuildCommand.commandLine)
+        System.err.println("ERROR: " + e.getMessage());
+        return BUILD_FAILED;
+      }
+    }
+    String[] full = withDefaultCommand(args);
+    // help shows the other commands, completion completes them: both need them all
+    boolean all = full.length == 0 || full[0].equals("help") || full[0].equals("completion");
+    CommandLine cli = JbuildCommand.commandLine(all ? null : full[0]);
+    return cli.execute(full);
   }
 
   /** Inserts "build" when the first word is not a subcommand, like docker buildx's alias. */
-  static String[] withDefaultCommand(String[] args, CommandLine cli) {
-    if (args.length == 0 || TOP_LEVEL.contains(args[0]) || cli.getSubcommands().containsKey(args[0])) {
+  static String[] withDefaultCommand(String[] args) {
+    if (args.length == 0 || TOP_LEVEL.contains(args[0]) || JbuildCommand.SUBCOMMANDS.containsKey(args[0])) {
       return args;
     }
     List<String> out = new ArrayList<>();

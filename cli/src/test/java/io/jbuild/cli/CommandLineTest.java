@@ -36,10 +36,16 @@ class CommandLineTest {
 
   @Test
   void withDefaultCommand_firstWordIsNoCommand_insertsBuild() {
-    var cli = JbuildCommand.commandLine();
-    assertArrayEquals(new String[] {"build", "-t", "x", "."}, Main.withDefaultCommand(new String[] {"-t", "x", "."}, cli));
-    assertArrayEquals(new String[] {"images"}, Main.withDefaultCommand(new String[] {"images"}, cli));
-    assertArrayEquals(new String[] {"--help"}, Main.withDefaultCommand(new String[] {"--help"}, cli));
+    assertArrayEquals(new String[] {"build", "-t", "x", "."}, Main.withDefaultCommand(new String[] {"-t", "x", "."}));
+    assertArrayEquals(new String[] {"images"}, Main.withDefaultCommand(new String[] {"images"}));
+    assertArrayEquals(new String[] {"--help"}, Main.withDefaultCommand(new String[] {"--help"}));
+  }
+
+  @Test
+  void commandLine_forOneCommand_holdsOnlyThatCommand_andTheWholeModelHoldsAll() {
+    assertEquals(java.util.Set.of("images"), JbuildCommand.commandLine("images").getSubcommands().keySet());
+    assertEquals(JbuildCommand.SUBCOMMANDS.keySet(), JbuildCommand.commandLine().getSubcommands().keySet());
+    assertEquals(JbuildCommand.SUBCOMMANDS.keySet(), JbuildCommand.commandLine("-t").getSubcommands().keySet());
   }
 
   /** A CI script written for docker must not lose a flag's effect without a word (issue 7). */

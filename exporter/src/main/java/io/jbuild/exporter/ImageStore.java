@@ -13,12 +13,10 @@ import io.jbuild.oci.Json;
 import io.jbuild.oci.Platform;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -82,18 +80,49 @@ public final class ImageStore {
     }
     ImageContent.closure(root.content(), manifest);
     ImageReference name = ref.withTag(ref.tag());
-    Files.createDirectories(refs);
-    Path tmp = Files.createTempFile(root.tmp(), "image-", ".json");
-    try {
-      Files.write(tmp, Json.write(new Entry(name.toString(), manifest)));
-      try {
-        Files.move(tmp, file(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file(name), StandardCopyOption.REPLACE_EXISTING);
+    writeEntry(name, entryBytes(name.toString(), new String(Json.write(manifest), StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * A tag file's bytes: the reference and the manifest's descriptor as JSON ({@code
+   * descriptorJson}, as {@link Json#write} gives it). Written without the JSON mapper so that a
+   * rebuild answered whole from its record ({@code api.BuildShortcut}) can compare and write
+   * tags without starting one.
+   */
+  public static byte[] entryBytes(String reference, String descriptorJson) {
+    StringBuilder b = new StringBuilder(reference.length() + descriptorJson.length() + 32).append("{\"reference\":\"");
+    for (int i = 0; i < reference.length(); i++) {
+      char c = reference.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
       }
-    } finally {
-      Files.deleteIfExists(tmp);
     }
+    return b.append("\",\"manifest\":").append(descriptorJson).append('}').toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The tag file of a tagged reference, as stored (null when there is none). */
+  public byte[] entryFile(ImageReference tagged) throws IOException {
+    try {
+      return Files.readAllBytes(file(tagged.withTag(tagged.tag())));
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Writes a tag file made by {@link #entryBytes} unless it holds those bytes already. The
+   * caller has checked that every blob of the image is in the content store.
+   */
+  public void writeEntry(ImageReference tagged, byte[] entry) throws IOException {
+    ImageReference name = tagged.withTag(tagged.tag());
+    if (java.util.Arrays.equals(entryFile(name), entry)) {
+      return;
+    }
+    io.jbuild.cache.AtomicFiles.write(file(name), root.tmp(), entry);
   }
 
   /** Removes a tag; false when it did not exist. The blobs stay until garbage collection. */
