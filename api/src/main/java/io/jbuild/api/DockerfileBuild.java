@@ -74,6 +74,7 @@ public final class DockerfileBuild {
   private final List<Output> outputs = new ArrayList<>();
   private final List<String> cacheFrom = new ArrayList<>();
   private final List<String> cacheTo = new ArrayList<>();
+  private final java.util.Set<String> noCacheFilter = new java.util.LinkedHashSet<>();
   private String target;
   private Platform platform = Platform.host();
   private PullPolicy pull = PullPolicy.MISSING;
@@ -181,6 +182,17 @@ public final class DockerfileBuild {
   }
 
   /**
+   * {@code --no-cache-filter STAGE} (repeatable): the RUN, COPY and ADD steps of these stages run
+   * even when cached; other stages still use the cache, and a step built on or reading a step
+   * that ran again runs again only when that step's layer came out different. Stage names match
+   * case-insensitively; a name no stage has fails the build as invalid input.
+   */
+  public DockerfileBuild noCacheFilter(String... stages) {
+    noCacheFilter.addAll(List.of(stages));
+    return this;
+  }
+
+  /**
    * {@code --cache-from type=registry,ref=R} or {@code type=local,src=DIR} (repeatable): a cache
    * another machine exported; a step the local cache misses is looked up there. A cache that
    * cannot be read is a warning, not a failure.
@@ -269,6 +281,9 @@ public final class DockerfileBuild {
       if (v.location() != null) {
         m.put("location", v.location().toString());
       }
+      if (v.ignoreCache()) {
+        m.put("ignoreCache", true);
+      }
       vertices.add(m);
     }
     Map<String, Object> graph = new LinkedHashMap<>();
@@ -338,7 +353,7 @@ public final class DockerfileBuild {
                 f.fileName() + ":" + f.line());
             warnings.add(w);
             listener.onEvent(w);
-          });
+          }, noCacheFilter);
       imageTarget = DockerfileFrontend.convert(request);
     } catch (DockerfileException e) {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, e.formatted(), e);
@@ -563,7 +578,7 @@ public final class DockerfileBuild {
    * caches from elsewhere, secrets), or an output other than the local image store.
    */
   private BuildShortcut shortcut(StorageRoot store, byte[] text, List<Output> outs) throws BuildException {
-    if (noCache || pull == PullPolicy.ALWAYS || push || !cacheFrom.isEmpty() || !cacheTo.isEmpty()
+    if (noCache || !noCacheFilter.isEmpty() || pull == PullPolicy.ALWAYS || push || !cacheFrom.isEmpty() || !cacheTo.isEmpty()
         || !secrets.isEmpty() || dockerfileContent != null
         || outs.stream().anyMatch(o -> !o.type().equals("image") || !o.attributes().isEmpty())) {
       return null;

@@ -93,6 +93,13 @@ public final class Solver implements AutoCloseable {
   private final Map<Path, FileHashCache> fileHashes = new ConcurrentHashMap<>();
   /** When each layer-producing vertex's result was first made (from the cache record or now). */
   private final Map<Digest, String> createdByVertex = new ConcurrentHashMap<>();
+  /** --no-cache-filter: the vertices marked to run even when cached, by digest. */
+  private final Set<Digest> ignoreCache = ConcurrentHashMap.newKeySet();
+  /**
+   * Vertices whose filesystem differs from the one their cached dependants were made on: a step
+   * --no-cache-filter ran again that gave another layer, and every step built on top of it.
+   */
+  private final Set<Digest> changed = ConcurrentHashMap.newKeySet();
   private final CacheIndex cacheIndex;
   private final CacheExplainer explain;
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
@@ -146,6 +153,7 @@ public final class Solver implements AutoCloseable {
   /** Builds the target's filesystem and writes its config and manifest to the content store. */
   public SolvedImage solve(ImageTarget target) throws StepFailedException, IOException, InterruptedException {
     Result result;
+    markIgnoreCache(target.root());
     try {
       result = await(target.root());
       explain.save();
@@ -388,10 +396,55 @@ public final class Solver implements AutoCloseable {
     return java.util.Set.copyOf(keysUsed);
   }
 
+  /**
+   * The digests of the vertices marked {@link Vertex#ignoreCache()} anywhere in the graph: a
+   * vertex is solved once by digest, and one reached from a filtered and an unfiltered stage runs
+   * (BuildKit merges the metadata of equal ops the same way).
+   */
+  private void markIgnoreCache(Vertex root) {
+    Set<Digest> seen = new java.util.HashSet<>();
+    Deque<Vertex> todo = new ArrayDeque<>(List.of(root));
+    while (!todo.isEmpty()) {
+      Vertex v = todo.pop();
+      if (!seen.add(v.digest())) {
+        continue;
+      }
+      if (v.ignoreCache()) {
+        ignoreCache.add(v.digest());
+      }
+      v.inputs().forEach(todo::push);
+    }
+  }
+
+  /**
+   * Why a step must run although the cache may hold it, or null. Cache keys name definitions, not
+   * contents, so a step --no-cache-filter ran again keeps its key; when its layer came out
+   * different, what was cached on top of the old one is stale: the steps built on it run too, and
+   * so do those reading it (COPY --from, RUN --mount), BuildKit's "dependants run again only when
+   * their input changed". A COPY --link does not read its parent: only its source counts.
+   */
+  private String mustRun(Vertex v) {
+    if (ignoreCache.contains(v.digest())) {
+      return "--no-cache-filter";
+    }
+    boolean link = v.op() instanceof CopyOp c && c.link();
+    for (int i = link ? 1 : 0; i < v.inputs().size(); i++) {
+      if (changed.contains(v.input(i).digest())) {
+        return (i == 0 ? "parent" : "source") + " changed (run again by --no-cache-filter)";
+      }
+    }
+    return null;
+  }
+
   /** Answers a step from the cache index when its key is known and its layer blob is still here. */
   private Result cachedStep(Vertex v, Digest key, Result parent, StepBody body) throws Exception {
     explain.step(v, key, parent.key());
     keysUsed.add(key);
+    String forced = mustRun(v);
+    if (!v.inputs().isEmpty() && changed.contains(v.input(0).digest())) {
+      changed.add(v.digest()); // built on a changed filesystem, whether it runs or not (COPY --link)
+    }
+    CachedStep before = null;
     if (!options.noCache()) {
       java.util.Optional<byte[]> hit = cacheIndex.get(key);
       if (hit.isPresent()) {
@@ -399,7 +452,9 @@ public final class Solver implements AutoCloseable {
       } else {
         hit = imported.record(key); // --cache-from; its blob is fetched only when a step or the export reads it
       }
-      if (hit.isPresent()) {
+      if (hit.isPresent() && forced != null) {
+        before = Json.read(hit.get(), CachedStep.class, "cache record " + key);
+      } else if (hit.isPresent()) {
         CachedStep c = Json.read(hit.get(), CachedStep.class, "cache record " + key);
         if (c.created() != null) {
           createdByVertex.put(v.digest(), c.created());
@@ -416,9 +471,13 @@ public final class Solver implements AutoCloseable {
         }
       }
     }
-    String reason = options.noCache() ? "--no-cache" : explain.why(v);
+    String reason = options.noCache() ? "--no-cache" : forced != null ? forced : explain.why(v);
     Result out = step(v, key, parent, body, reason);
     Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
+    if (forced != null && (before == null || before.empty() != (top == null)
+        || (top != null && !top.diffId().equals(before.diffId())))) {
+      changed.add(v.digest());
+    }
     String created = Instant.now().toString();
     createdByVertex.put(v.digest(), created);
     cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null, created)

@@ -37,6 +37,7 @@ import picocli.CommandLine.Parameters;
         "  jbuild build -o type=oci,dest=app.tar -t app:1.0 .",
         "  jbuild build -t registry.example.com/app:1.0 --push .",
         "  jbuild build --progress=plain --iidfile id.txt --metadata-file meta.json -t app .",
+        "  jbuild build --no-cache-filter deps -t app .",
         "  jbuild build --runtime unshare -q ."})
 class BuildCommand implements Callable<Integer> {
   /** How long a Ctrl-C waits for containers to stop and mounts to go before the JVM exits anyway. */
@@ -82,6 +83,10 @@ class BuildCommand implements Callable<Integer> {
 
   @Option(names = "--no-cache", description = "do not use cached results (every step runs)")
   boolean noCache;
+
+  @Option(names = "--no-cache-filter", paramLabel = "STAGE", split = ",",
+      description = "do not use cached results for the RUN, COPY and ADD steps of STAGE (repeatable or STAGE,STAGE)")
+  List<String> noCacheFilter = new ArrayList<>();
 
   @Option(names = "--cache-from", paramLabel = "type=registry,ref=REF|type=local,src=DIR",
       description = "import a cache another build exported (repeatable); an unreadable one is a warning")
@@ -326,6 +331,12 @@ class BuildCommand implements Callable<Integer> {
     }
     b.push(push);
     b.noCache(noCache);
+    for (String stage : noCacheFilter) {
+      if (stage.isBlank()) {
+        throw new IllegalArgumentException("invalid --no-cache-filter: an empty stage name (expected STAGE or STAGE,STAGE)");
+      }
+      b.noCacheFilter(stage.strip());
+    }
     cacheFrom.forEach(b::cacheFrom);
     cacheTo.forEach(b::cacheTo);
     if (jobs != null) {

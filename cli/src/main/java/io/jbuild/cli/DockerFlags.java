@@ -36,7 +36,6 @@ final class DockerFlags {
       flag("--isolation", true, "isolation technologies are a Windows feature"),
       flag(List.of("-m", "--memory"), true, "RUN steps run without cgroup limits"),
       flag("--memory-swap", true, "RUN steps run without cgroup limits"),
-      flag("--no-cache-filter", true, "use --no-cache to run every step"),
       flag("--provenance", true, "provenance attestations are not supported yet"),
       flag("--sbom", true, "SBOM attestations are not supported yet"),
       flag("--security-opt", true, "RUN steps always run with Docker's default security profile"),

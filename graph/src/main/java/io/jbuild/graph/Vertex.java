@@ -10,7 +10,9 @@ import java.util.Map;
 /**
  * A node of the build graph: an op applied to input vertices. Its digest covers the op's type,
  * its definition and its inputs' digests, so equal work has an equal digest. The name and
- * location are for people (progress, errors) and do not take part.
+ * location are for people (progress, errors) and do not take part; nor does {@link
+ * #ignoreCache()}, a note to the solver like BuildKit's {@code OpMetadata.IgnoreCache}, so a step
+ * run again for {@code --no-cache-filter} stores its result under the key a normal build looks up.
  */
 public final class Vertex {
   private final Op op;
@@ -18,6 +20,7 @@ public final class Vertex {
   private final String name;
   private final SourceLocation location;
   private final Digest digest;
+  private final boolean ignoreCache;
 
   public Vertex(Op op, List<Vertex> inputs, String name, SourceLocation location) {
     this.op = op;
@@ -37,6 +40,16 @@ public final class Vertex {
     }
     definition.put("inputs", inputDigests);
     this.digest = Digest.sha256(Json.write(definition));
+    this.ignoreCache = false;
+  }
+
+  private Vertex(Vertex v, boolean ignoreCache) {
+    this.op = v.op;
+    this.inputs = v.inputs;
+    this.name = v.name;
+    this.location = v.location;
+    this.digest = v.digest;
+    this.ignoreCache = ignoreCache;
   }
 
   public static Vertex of(Op op, String name, SourceLocation location, Vertex... inputs) {
@@ -67,6 +80,16 @@ public final class Vertex {
 
   public Digest digest() {
     return digest;
+  }
+
+  /** Whether the solver must run this step even when the cache holds its result. */
+  public boolean ignoreCache() {
+    return ignoreCache;
+  }
+
+  /** This vertex, same digest, marked to run even when cached ({@code --no-cache-filter}). */
+  public Vertex ignoringCache() {
+    return ignoreCache ? this : new Vertex(this, true);
   }
 
   /**

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The cache from the user's side (issue 6, acceptance 4): an mtime-only change rebuilds
  * nothing; a changed byte rebuilds from the first step that reads it; a change in an ignored
  * file rebuilds nothing; --explain-cache names the changed file; an unchanged rebuild gives
- * the same image id.
+ * the same image id. --no-cache-filter STAGE runs that stage's steps again and takes the other
+ * stages from the cache.
  */
 class CacheIT {
   @TempDir
@@ -127,5 +128,64 @@ class CacheIT {
     Exec again = build("--no-cache");
     assertEquals(5, ran(again).size(), again.stderr());
     assertTrue(ran(again).stream().allMatch(l -> l.endsWith("--no-cache")), again.stderr());
+  }
+
+  /** Two stages and a final one copying from both; {@code word} keeps each test's keys its own. */
+  private void twoStages(String word) throws Exception {
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM busybox AS a
+        RUN echo a-%1$s > /a.txt
+        RUN cat /a.txt > /a2.txt
+        FROM busybox AS b
+        RUN echo b-%1$s > /b.txt
+        RUN cat /b.txt > /b2.txt
+        FROM busybox
+        COPY --from=a /a2.txt /a2.txt
+        COPY --from=b /b2.txt /b2.txt
+        """.formatted(word));
+  }
+
+  /** {@link #ran} without the "#", sorted: "[b 2/3] RUN echo b: --no-cache-filter". */
+  private static List<String> ranSorted(Exec e) {
+    return ran(e).stream().map(l -> l.substring(1).strip()).sorted().toList();
+  }
+
+  @Test
+  void rebuild_noCacheFilterB_runsBsStepsAgainAndTakesAsFromTheCache() throws Exception {
+    twoStages("one");
+    build();
+    Exec again = build("--no-cache-filter", "B");
+    assertEquals(List.of(
+        "[b 2/3] RUN echo b-one > /b.txt: --no-cache-filter",
+        "[b 3/3] RUN cat /b.txt > /b2.txt: --no-cache-filter",
+        // b's new layers have new mtimes: the copy of its file would be stale, it runs too
+        "[stage-2 3/3] COPY --from=b /b2.txt /b2.txt: source changed (run again by --no-cache-filter)"),
+        ranSorted(again), again.stderr());
+
+    // the marks never entered a key: a normal build finds what the filtered one stored
+    Exec third = build();
+    assertEquals(List.of(), ran(third), third.stderr());
+  }
+
+  /** SOURCE_DATE_EPOCH makes b's layers come out the same: what reads b keeps its cache. */
+  @Test
+  void rebuild_noCacheFilterStageGivingTheSameLayers_stepsReadingItKeepTheCache() throws Exception {
+    twoStages("two");
+    build("--build-arg", "SOURCE_DATE_EPOCH=0");
+    Exec again = build("--build-arg", "SOURCE_DATE_EPOCH=0", "--no-cache-filter=b");
+    assertEquals(List.of(
+        "[b 2/3] RUN echo b-two > /b.txt: --no-cache-filter",
+        "[b 3/3] RUN cat /b.txt > /b2.txt: --no-cache-filter"),
+        ranSorted(again), again.stderr());
+  }
+
+  @Test
+  void build_noCacheFilterUnknownStage_failsBeforeBuildingNamingTheFlagAndTheStage() throws Exception {
+    twoStages("three");
+    Exec r = Exec.jbuild(root, "build", "--progress=plain", "--no-cache-filter", "a,c", ctx.toString());
+    assertEquals(2, r.exitCode(), r.stderr());
+    assertTrue(r.stderr().contains("--no-cache-filter: stage \"c\" could not be found"), r.stderr());
+    assertTrue(r.stderr().contains("stages: a, b"), r.stderr());
+    assertTrue(!r.stderr().contains("RUN echo"), "nothing ran: " + r.stderr());
   }
 }

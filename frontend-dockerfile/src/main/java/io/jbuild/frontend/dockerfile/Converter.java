@@ -64,6 +64,8 @@ final class Converter {
   private Instructions.Parsed parsed;
   private final Vertex context;
   private String targetStageName;
+  /** --no-cache-filter: the stages whose RUN, COPY and ADD steps ignore the cache, lower case. */
+  private final Set<String> noCacheStages = new HashSet<>();
 
   Converter(Source src, ConvertRequest req) {
     this.src = src;
@@ -93,6 +95,8 @@ final class Converter {
     /** Keys set by ENV (or the base image): ENV wins over ARG. */
     final Set<String> envKeys = new HashSet<>();
     boolean cmdSet;
+    /** --no-cache-filter names this stage: its RUN, COPY and ADD run even when cached. */
+    boolean ignoreCache;
     int step;
     int steps;
 
@@ -164,19 +168,18 @@ final class Converter {
     } else {
       target = findStage(req.target());
       if (target == null) {
-        List<String> names = new ArrayList<>();
-        for (StageDef s : stages) {
-          if (s.name() != null) {
-            names.add(s.name());
-          }
-        }
-        String hint = Suggest.closest(req.target().toLowerCase(Locale.ROOT), names, true);
-        throw new DockerfileException(src.fileName(), 0, 0, "target stage "
-            + GoText.quote(req.target()) + " could not be found"
-            + (hint != null ? " (did you mean " + hint + "?)" : ""), null,
-            "stages: " + String.join(", ", names));
+        throw stageNotFound("target stage ", req.target(), "");
       }
       targetStageName = target.name();
+    }
+    for (String name : req.noCacheFilter()) {
+      // BuildKit matches only stage names (strings.EqualFold), never indices, and ignores a
+      // name no stage has; jbuild refuses it like an unknown --target (never silently ignored)
+      if (findStage(name) == null) {
+        throw stageNotFound("--no-cache-filter: stage ", name, name.matches("[0-9]+")
+            ? " (only a named stage, FROM ... AS NAME, can be filtered)" : "");
+      }
+      noCacheStages.add(name.toLowerCase(Locale.ROOT));
     }
     StageState st = stage(target);
     ImageConfig config = new ImageConfig(null, st.author, st.platform.architecture(),
@@ -190,6 +193,15 @@ final class Converter {
     }
     return new ImageTarget(st.vertex, config,
         target.name() != null ? target.name() : Integer.toString(target.index()), unused);
+  }
+
+  /** "... "x" could not be found (did you mean y?)", with the stage names as the hint. */
+  private DockerfileException stageNotFound(String what, String name, String hintSuffix) {
+    List<String> names = stageNames();
+    String closest = Suggest.closest(name.toLowerCase(Locale.ROOT), names, true);
+    return new DockerfileException(src.fileName(), 0, 0, what + GoText.quote(name)
+        + " could not be found" + (closest != null ? " (did you mean " + closest + "?)" : ""), null,
+        "stages: " + String.join(", ", names) + hintSuffix);
   }
 
   private static boolean isPlatformArg(String k) {
@@ -288,6 +300,7 @@ final class Converter {
           + (def.name() != null ? def.name() : Integer.toString(def.index())), null);
     }
     StageState st = new StageState(def);
+    st.ignoreCache = def.name() != null && noCacheStages.contains(def.name());
     from(st, def.from());
     List<Instruction> commands = new ArrayList<>();
     // ONBUILD triggers of the base run first, then are cleared (BuildKit: dispatchOnBuildTriggers)
@@ -722,8 +735,8 @@ final class Converter {
     String cwd = st.config.workingDir() == null || st.config.workingDir().isEmpty() ? "/"
         : st.config.workingDir();
     String user = st.config.user() == null ? "" : st.config.user();
-    st.vertex = new Vertex(new ExecOp(args, env, cwd, user, network, proxyEnv, mounts, st.platform),
-        inputs, vertexName(st, n), location(n));
+    st.vertex = cacheFiltered(st, new Vertex(new ExecOp(args, env, cwd, user, network, proxyEnv,
+        mounts, st.platform), inputs, vertexName(st, n), location(n)));
     history(st, "RUN " + runCommandString(st, args), true);
   }
 
@@ -965,13 +978,21 @@ final class Converter {
     // BuildKit never unpacks a downloaded archive (the ADD reference: "Resources from remote
     // URLs are not decompressed"), nor anything from a git checkout
     boolean unpack = c.add() && remote == null && (c.unpack() == null || c.unpack());
-    st.vertex = Vertex.of(new CopyOp(sources, dest, chown, chmod, unpack, c.link(), c.parents(),
-        excludes), vertexName(st, n), location(n), st.vertex, source);
+    st.vertex = cacheFiltered(st, Vertex.of(new CopyOp(sources, dest, chown, chmod, unpack,
+        c.link(), c.parents(), excludes), vertexName(st, n), location(n), st.vertex, source));
     List<String> shown = new ArrayList<>();
     for (String x : sources) {
       shown.add(heredocNames.contains(x) && inline != null ? "<<" + x : x);
     }
     history(st, kw + " " + String.join(" ", shown) + " " + destWritten, true);
+  }
+
+  /**
+   * A RUN, COPY or ADD step of a stage --no-cache-filter names, marked to run even when cached
+   * (BuildKit: llb.IgnoreCache on those ops only; WORKDIR and the sources they read keep the cache).
+   */
+  private static Vertex cacheFiltered(StageState st, Vertex step) {
+    return st.ignoreCache ? step.ignoringCache() : step;
   }
 
   private List<String> stageNames() {
