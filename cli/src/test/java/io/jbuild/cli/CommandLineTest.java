@@ -42,6 +42,33 @@ class CommandLineTest {
   }
 
   @Test
+  void quick_plainBuildForms_parsedWithoutTheCommandModel() {
+    BuildCommand c = BuildCommand.quick(new String[] {"build", "-t", "a:1", "--tag=b:2", "-f", "x/Dockerfile",
+        "--build-arg", "K=V", "--build-arg=E", "--target", "t", "--label=l=1", "--progress", "plain", "-q",
+        "--iidfile", "id.txt", "--metadata-file=m.json", "--root", "/r", "ctx"});
+    assertEquals(List.of("a:1", "b:2"), c.tags);
+    assertEquals("x/Dockerfile", c.file);
+    assertEquals(List.of("K=V", "E"), c.buildArgs);
+    assertEquals("t", c.target);
+    assertEquals(List.of("l=1"), c.labels);
+    assertEquals("plain", c.progress);
+    assertTrue(c.quiet);
+    assertEquals(java.nio.file.Path.of("id.txt"), c.iidfile);
+    assertEquals(java.nio.file.Path.of("m.json"), c.metadataFile);
+    assertEquals(java.nio.file.Path.of("/r"), c.root.get());
+    assertEquals(java.nio.file.Path.of("ctx"), c.context);
+    assertEquals(java.nio.file.Path.of("."), BuildCommand.quick(new String[] {"-t", "x", "."}).context);
+  }
+
+  /** Anything else goes to picocli, which checks it and says what is wrong. */
+  @ParameterizedTest
+  @ValueSource(strings = {"build --no-cache .", "build -t", "build a b", "build -", "-t x", "build --help",
+      "build -tx .", "build --pull .", "--squash .", "build -o type=oci,dest=x.tar ."})
+  void quick_otherForms_leftToPicocli(String line) {
+    assertEquals(null, BuildCommand.quick(line.split(" ")));
+  }
+
+  @Test
   void commandLine_forOneCommand_holdsOnlyThatCommand_andTheWholeModelHoldsAll() {
     assertEquals(java.util.Set.of("images"), JbuildCommand.commandLine("images").getSubcommands().keySet());
     assertEquals(JbuildCommand.SUBCOMMANDS.keySet(), JbuildCommand.commandLine().getSubcommands().keySet());

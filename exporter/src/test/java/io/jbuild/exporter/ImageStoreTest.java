@@ -1,5 +1,6 @@
 package io.jbuild.exporter;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,6 +40,32 @@ class ImageStoreTest {
 
     assertEquals(Optional.of(image.manifest()), images.resolve(ImageReference.parse("docker.io/library/app:1.0")));
     assertEquals(Optional.empty(), images.resolve(ImageReference.parse("app:2.0")));
+  }
+
+  @Test
+  void entryBytes_sameAsTheMappersEntry_soAShortcutWritesTheTagFileATagWould() throws IOException {
+    StorageRoot root = StorageRoot.open(tmp);
+    TestImage image = Images.store(root.content(), TestImage.create(AMD64, true, 1, 100, 3));
+    Descriptor withPlatform = image.manifest().withPlatform(AMD64);
+    for (Descriptor d : java.util.List.of(image.manifest(), withPlatform)) {
+      String ref = "registry.example.com:5000/team/app:1.0";
+      assertArrayEquals(io.jbuild.oci.Json.write(new ImageStore.Entry(ref, d)),
+          ImageStore.entryBytes(ref, new String(io.jbuild.oci.Json.write(d), java.nio.charset.StandardCharsets.UTF_8)));
+    }
+  }
+
+  @Test
+  void writeEntry_thenEntryFile_andTag_agree() throws IOException {
+    StorageRoot root = StorageRoot.open(tmp);
+    TestImage image = Images.store(root.content(), TestImage.create(AMD64, true, 1, 100, 4));
+    ImageStore images = new ImageStore(root);
+    ImageReference ref = ImageReference.parse("app:1.0");
+    images.tag(ref, image.manifest());
+    byte[] tagged = images.entryFile(ref);
+    images.writeEntry(ref, ImageStore.entryBytes(ref.toString(),
+        new String(io.jbuild.oci.Json.write(image.manifest()), java.nio.charset.StandardCharsets.UTF_8)));
+    assertArrayEquals(tagged, images.entryFile(ref));
+    assertEquals(null, images.entryFile(ImageReference.parse("app:2.0")));
   }
 
   @Test

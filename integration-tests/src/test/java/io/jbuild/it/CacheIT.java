@@ -122,6 +122,75 @@ class CacheIT {
             .assertOk("rebuild").stdout().trim());
   }
 
+  /*
+   * A rebuild whose request and context are unchanged is answered from its shortcut record
+   * (api.BuildShortcut) without parsing or solving: these check that the record never answers
+   * when something it stands for changed.
+   */
+
+  @Test
+  void rebuild_unchanged_isAnsweredFromTheShortcutRecordWithTheSameImage() throws Exception {
+    String first = Exec.jbuild(root, "build", "-q", "-t", "cache-it", ctx.toString()).assertOk("first").stdout();
+    try (var records = Files.list(root.resolve("cache/shortcuts"))) {
+      assertTrue(records.findAny().isPresent(), "a build leaves a shortcut record");
+    }
+    Exec again = build();
+    assertEquals(List.of(), ran(again), again.stderr());
+    assertTrue(again.stderr().contains("0 steps run, 5 cached"), again.stderr());
+    assertTrue(again.stderr().contains("[stage-0 5/6] RUN cat /app/a.txt /app/b.txt > /both.txt\n#4 CACHED"), again.stderr());
+    assertEquals(first, Exec.jbuild(root, "build", "-q", "-t", "cache-it", ctx.toString()).assertOk("third").stdout());
+  }
+
+  @Test
+  void rebuild_contentChangedWithTheOldMtime_runsTheStepsThatReadIt() throws Exception {
+    build();
+    build();
+    Path b = ctx.resolve("src/b.txt");
+    FileTime mtime = Files.getLastModifiedTime(b);
+    Files.writeString(b, "c"); // same size, same mtime afterwards: only ctime tells
+    Files.setLastModifiedTime(b, mtime);
+    Exec again = build();
+    assertEquals(3, ran(again).size(), again.stderr());
+    assertTrue(ran(again).get(0).endsWith("src/b.txt changed"), again.stderr());
+  }
+
+  @Test
+  void rebuild_afterPruneAll_runsEveryStepAgain() throws Exception {
+    build();
+    build();
+    Exec.jbuild(root, "prune", "--all").assertOk("prune");
+    Exec again = build();
+    assertEquals(5, ran(again).size(), again.stderr());
+  }
+
+  @Test
+  void rebuild_baseImageRetagged_runsEveryStepOnTheNewBase() throws Exception {
+    Path fresh = shared.resolve("retag-root");
+    Exec.jbuild(fresh, "import", "-q", shared.resolve("rootfs").toString(), "busybox:latest").assertOk("import");
+    Exec.jbuild(fresh, "build", "-q", "-t", "retag", ctx.toString()).assertOk("first");
+    Exec.jbuild(fresh, "build", "-q", "-t", "retag", ctx.toString()).assertOk("second");
+    Path other = shared.resolve("rootfs-other");
+    BusyboxRootfs.create(other);
+    Files.writeString(other.resolve("etc/other-base"), "x");
+    Exec.jbuild(fresh, "import", "-q", other.toString(), "busybox:latest").assertOk("import another base");
+    Exec again = Exec.jbuild(fresh, "build", "--progress=plain", "--explain-cache", "-t", "retag", ctx.toString())
+        .assertOk("build on the new base");
+    assertEquals(5, ran(again).size(), again.stderr());
+  }
+
+  @Test
+  void rebuild_otherLabelOrBuildArg_isNotAnsweredFromAnotherRequestsRecord() throws Exception {
+    String one = Exec.jbuild(root, "build", "-q", "--label", "l=1", "-t", "cache-it", ctx.toString()).assertOk("l=1").stdout();
+    Exec.jbuild(root, "build", "-q", "--label", "l=1", "-t", "cache-it", ctx.toString()).assertOk("l=1 again");
+    String two = Exec.jbuild(root, "build", "-q", "--label", "l=2", "-t", "cache-it", ctx.toString()).assertOk("l=2").stdout();
+    String arg = Exec.jbuild(root, "build", "-q", "--label", "l=1", "--build-arg", "UNUSED=1", "-t", "cache-it",
+        ctx.toString()).assertOk("arg").stdout();
+    assertTrue(!one.equals(two), "another label, another image");
+    assertEquals(one, arg, "an unused build arg changes no step");
+    assertEquals(one, Exec.jbuild(root, "build", "-q", "--label", "l=1", "-t", "cache-it", ctx.toString())
+        .assertOk("l=1 third").stdout());
+  }
+
   @Test
   void rebuild_noCache_runsEveryStepAndSaysWhy() throws Exception {
     build();
