@@ -56,14 +56,17 @@ final class Transport {
     this.credentials = new CredentialStore(config);
   }
 
-  private HttpClient newClient(javax.net.ssl.SSLContext ssl) {
+  private HttpClient newClient(LazySslContext.Factory ssl) {
     // HTTP/1.1: registries (distribution, Harbor, ...) serve it everywhere; redirects are followed
-    // by hand so that credentials never go to a storage backend on another host.
+    // by hand so that credentials never go to a storage backend on another host. TLS is set up
+    // on the first https request (LazySslContext); the empty parameters leave the engine's
+    // defaults, and the client adds SNI and host name checks per connection itself.
     return HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(config.connectTimeout())
         .followRedirects(HttpClient.Redirect.NEVER)
-        .sslContext(ssl)
+        .sslContext(new LazySslContext(ssl))
+        .sslParameters(new javax.net.ssl.SSLParameters())
         .build();
   }
 
@@ -75,7 +78,12 @@ final class Transport {
         synchronized (this) {
           v = verified;
           if (v == null) {
-            verified = v = newClient(TlsContexts.verifying(config.caCertificates()));
+            for (java.nio.file.Path ca : config.caCertificates()) {
+              if (!java.nio.file.Files.isReadable(ca)) {
+                throw new IOException("cannot read CA certificates from " + ca + ": no such readable file");
+              }
+            }
+            verified = v = newClient(() -> TlsContexts.verifying(config.caCertificates()));
           }
         }
       }
@@ -86,7 +94,7 @@ final class Transport {
       synchronized (this) {
         c = unverified;
         if (c == null) {
-          unverified = c = newClient(TlsContexts.unverified());
+          unverified = c = newClient(TlsContexts::unverified);
         }
       }
     }
@@ -165,7 +173,12 @@ final class Transport {
         if (base != null) {
           return base;
         }
-        List<String> schemes = config.allowsPlainHttp(registry) ? List.of("https", "http") : List.of("https");
+        // a registry on this machine is asked in plain HTTP first, as containerd does
+        // (docker.MatchLocalhost): no TLS set-up for the usual local registry; an HTTPS one
+        // answers the plain request with an error status, and then HTTPS is asked
+        boolean loopbackFirst = RegistryConfig.isLoopback(registry) && !config.isInsecure(registry);
+        List<String> schemes = loopbackFirst ? List.of("http", "https")
+            : config.allowsPlainHttp(registry) ? List.of("https", "http") : List.of("https");
         IOException last = null;
         for (String scheme : schemes) {
           URI candidate = URI.create(scheme + "://" + apiHost);
@@ -173,6 +186,10 @@ final class Transport {
               .timeout(config.readTimeout()).header("User-Agent", USER_AGENT).GET().build();
           try {
             HttpResponse<Void> r = httpSend(clientFor(registry), req, HttpResponse.BodyHandlers.discarding());
+            if (loopbackFirst && scheme.equals("http") && r.statusCode() != 200 && r.statusCode() != 401) {
+              last = new IOException("GET http://" + apiHost + "/v2/ answered " + r.statusCode());
+              continue; // not a plain-HTTP registry (an HTTPS one says 400 to a plain request)
+            }
             if (r.statusCode() == 401) {
               challenge = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null));
             } else if (r.statusCode() >= 500) {
@@ -193,7 +210,8 @@ final class Transport {
             last = e;
           } catch (IOException e) {
             last = e;
-            if (e instanceof ConnectException || e instanceof HttpTimeoutException) {
+            if (e instanceof ConnectException
+                || (e instanceof HttpTimeoutException && !(loopbackFirst && scheme.equals("http")))) {
               // a refused or silent port answers neither scheme: no need to try the next
               throw e;
             }
