@@ -120,7 +120,7 @@ public final class CopyFiles {
       Path src = rel.isEmpty() ? sourceRoot : RootedPath.resolve(sourceRoot, rel, true);
       if (Files.isDirectory(src)) {
         Path target = mkdirs(destClean);
-        copyDirContents(src, rel, target);
+        copyDirContents(src, rel, target, false);
       } else if (unpackArchives && ArchiveUnpacker.isArchive(src)) {
         mkdirs(destClean);
         files += ArchiveUnpacker.extract(src, destRoot, destClean, owner);
@@ -136,7 +136,7 @@ public final class CopyFiles {
           Path dir = slash < 0 ? destRoot : mkdirs(destClean.substring(0, slash));
           target = dir.resolve(destClean.substring(slash + 1));
         }
-        copyEntry(src, target, true);
+        copyEntry(src, target, true, false);
       }
     }
     // a directory's mtime changes as children are created: set them last, deepest first
@@ -176,11 +176,11 @@ public final class CopyFiles {
         String target = destClean.isEmpty() ? kept : kept.isEmpty() ? destClean : destClean + "/" + kept;
         Path srcPath = rel.isEmpty() ? sourceRoot : RootedPath.resolve(sourceRoot, rel, true);
         if (Files.isDirectory(srcPath)) {
-          copyDirContents(srcPath, rel, mkdirs(target));
+          copyDirContents(srcPath, rel, mkdirs(target), false);
         } else {
           int slash = target.lastIndexOf('/');
           Path dir = slash < 0 ? destRoot : mkdirs(target.substring(0, slash));
-          copyEntry(srcPath, dir.resolve(target.substring(slash + 1)), true);
+          copyEntry(srcPath, dir.resolve(target.substring(slash + 1)), true, false);
         }
       }
     }
@@ -217,7 +217,11 @@ public final class CopyFiles {
     return current;
   }
 
-  private void copyDirContents(Path srcDir, String rel, Path targetDir) throws IOException {
+  /**
+   * Copies a directory's children into {@code targetDir}; {@code fresh}: the copy made that
+   * directory just now, so nothing is in it yet (no existence check per child).
+   */
+  private void copyDirContents(Path srcDir, String rel, Path targetDir, boolean fresh) throws IOException {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(srcDir)) {
       ds.forEach(children::add);
@@ -229,16 +233,32 @@ public final class CopyFiles {
         // an excluded directory may still hold re-included files (!pattern): walk it anyway
         if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) && hasIncluded(child, childRel)) {
           Path t = targetDir.resolve(child.getFileName().toString());
-          copyEntry(child, t, false);
-          copyDirContents(child, childRel, t);
+          copyDirContents(child, childRel, t, copyEntry(child, t, false, fresh) == CREATED_DIR);
         }
         continue;
       }
       Path target = targetDir.resolve(child.getFileName().toString());
-      copyEntry(child, target, false);
-      if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
-        copyDirContents(child, childRel, target);
+      int made = copyEntry(child, target, false, fresh);
+      if (made == CREATED_DIR || made == EXISTING_DIR) {
+        copyDirContents(child, childRel, target, made == CREATED_DIR);
       }
+    }
+  }
+
+  /** What {@link #copyEntry} did: made a directory, found one there, or wrote something else. */
+  private static final int CREATED_DIR = 1;
+  private static final int EXISTING_DIR = 2;
+  private static final int NOT_DIR = 3;
+
+  /** This process's uid and gid: what a file it creates is owned by (no chown needed then). */
+  private static final int[] SELF = self();
+
+  private static int[] self() {
+    try {
+      Path p = Path.of("/proc/self");
+      return new int[] {(Integer) Files.getAttribute(p, "unix:uid"), (Integer) Files.getAttribute(p, "unix:gid")};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {-1, -1};
     }
   }
 
@@ -257,8 +277,12 @@ public final class CopyFiles {
     return false;
   }
 
-  /** Copies one entry (not a directory's children); follow says whether src may be a link to follow. */
-  private void copyEntry(Path src, Path target, boolean follow) throws IOException {
+  /**
+   * Copies one entry (not a directory's children); follow says whether src may be a link to
+   * follow; {@code fresh}: the target's directory was made by this copy, so target is not there
+   * and a new file gets this process's owner (the directory is never set-group-id: see below).
+   */
+  private int copyEntry(Path src, Path target, boolean follow, boolean fresh) throws IOException {
     LinkOption[] nofollow = {LinkOption.NOFOLLOW_LINKS};
     Map<String, Object> attrs = follow
         ? Files.readAttributes(src, "unix:mode,uid,gid,ino,dev,nlink,lastModifiedTime")
@@ -268,7 +292,7 @@ public final class CopyFiles {
     int uid = owner == null ? (Integer) attrs.get("uid") : owner.uid();
     int gid = owner == null ? (Integer) attrs.get("gid") : owner.gid();
     FileTime mtime = (FileTime) attrs.get("lastModifiedTime");
-    boolean exists = Files.exists(target, nofollow);
+    boolean exists = !fresh && Files.exists(target, nofollow);
     if (exists && !(type == 0040000 && Files.isDirectory(target, nofollow))) {
       FileTrees.delete(target);
       exists = false;
@@ -286,7 +310,7 @@ public final class CopyFiles {
         if (first != null) {
           Files.createLink(target, first);
           files++;
-          return;
+          return NOT_DIR;
         }
         try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
              FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -305,15 +329,22 @@ public final class CopyFiles {
       default -> throw new CopyException("cannot copy " + src.getFileName() + ": unsupported file type (device, fifo or socket)");
     }
     files++;
-    chown(target, uid, gid);
+    int perm = type == 0120000 ? 0 : mode != null ? mode.apply(srcMode, type == 0040000) : srcMode & 07777;
+    // a set-group-id directory would hand its group to what is made in it: such a directory
+    // makes its children copy as not fresh (owners set one by one)
+    boolean setgidDir = type == 0040000 && (perm & 02000) != 0;
+    if (!(fresh && uid == SELF[0] && gid == SELF[1])) {
+      chown(target, uid, gid);
+    }
     if (type != 0120000) {
-      int perm = mode != null ? mode.apply(srcMode, type == 0040000) : srcMode & 07777;
       Files.setAttribute(target, "unix:mode", perm, nofollow);
     }
     Files.getFileAttributeView(target, BasicFileAttributeView.class, nofollow).setTimes(mtime, null, null);
     if (type == 0040000) {
       dirTimes.add(Map.entry(target, mtime));
+      return exists ? EXISTING_DIR : setgidDir ? EXISTING_DIR : CREATED_DIR;
     }
+    return NOT_DIR;
   }
 
   private static void chown(Path p, int uid, int gid) throws IOException {

@@ -37,6 +37,39 @@ class CopyFilesTest {
     return new CopyFiles(src, dest, new CopyFiles.Owner(0, 0), null, DockerIgnore.matcher(ignore));
   }
 
+  private static int[] owner(Path p) throws Exception {
+    return new int[] {(Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+        (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS)};
+  }
+
+  /** Fresh directories skip per-file checks and chowns: the owners must come out the same. */
+  @Test
+  void copy_intoFreshDirectories_everyEntryGetsTheOwnerAskedFor() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(owner(Path.of("/proc/self"))[0] == 0, "needs root to chown");
+    new CopyFiles(src, dest, new CopyFiles.Owner(1234, 5678), null, DockerIgnore.matcher(List.of()))
+        .copy(List.of("dir"), "/app");
+    new CopyFiles(src, dest, new CopyFiles.Owner(0, 0), null, DockerIgnore.matcher(List.of()))
+        .copy(List.of("dir"), "/root-owned");
+    for (String p : List.of("app", "app/sub", "app/sub/c.txt", "app/link")) {
+      assertEquals(List.of(1234, 5678), java.util.Arrays.stream(owner(dest.resolve(p))).boxed().toList(), p);
+    }
+    for (String p : List.of("root-owned", "root-owned/sub", "root-owned/sub/c.txt", "root-owned/link")) {
+      assertEquals(List.of(0, 0), java.util.Arrays.stream(owner(dest.resolve(p))).boxed().toList(), p);
+    }
+  }
+
+  /** Without --chown each entry keeps its owner, also below a set-group-id directory. */
+  @Test
+  void copy_keepingOwners_belowASetgidDirectory_keepsEachFilesGroup() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(owner(Path.of("/proc/self"))[0] == 0, "needs root to chown");
+    Files.setAttribute(src.resolve("dir/sub"), "unix:gid", 4321);
+    Files.setAttribute(src.resolve("dir/sub"), "unix:mode", 02755);
+    Files.setAttribute(src.resolve("dir/sub/c.txt"), "unix:gid", 0);
+    new CopyFiles(src, dest, null, null, DockerIgnore.matcher(List.of())).copy(List.of("dir"), "/keep");
+    assertEquals(4321, owner(dest.resolve("keep/sub"))[1]);
+    assertEquals(0, owner(dest.resolve("keep/sub/c.txt"))[1]);
+  }
+
   @Test
   void copy_fileToNewName_createsThatFile() throws Exception {
     copier(List.of()).copy(List.of("a.txt"), "/x/renamed");
