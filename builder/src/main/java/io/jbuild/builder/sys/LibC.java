@@ -1,13 +1,11 @@
 package io.jbuild.builder.sys;
 
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jnr.constants.platform.Errno;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
 
 /**
  * The few libc calls the JDK does not offer: mount(2), umount2(2), mknod(2), the l*xattr(2)
@@ -15,6 +13,10 @@ import jnr.ffi.Runtime;
  * it sets times and cannot reach trusted.* or security.* xattrs, and layers need all of that
  * on the link itself. Every wrapper throws an {@link IOException} naming the call, the path and
  * the errno text, so callers can report what failed where.
+ *
+ * <p>The calls go through JNI to libjbuild.so ({@link LibCJni}, builder/src/main/c), which the
+ * first call loads in about a millisecond. Paths reach the kernel as the bytes the JDK itself
+ * would pass for them (the sun.jnu.encoding of {@link Path#toString()}); xattr names as UTF-8.
  */
 public final class LibC {
   public static final long MS_RDONLY = 1;
@@ -26,6 +28,10 @@ public final class LibC {
   public static final long MS_REC = 16384;
   public static final long MS_PRIVATE = 1 << 18;
   public static final int MNT_DETACH = 2;
+  public static final int S_IFMT = 0170000;
+  public static final int S_IFREG = 0100000;
+  public static final int S_IFDIR = 0040000;
+  public static final int S_IFLNK = 0120000;
   public static final int S_IFCHR = 0020000;
   public static final int S_IFBLK = 0060000;
   public static final int S_IFIFO = 0010000;
@@ -37,47 +43,38 @@ public final class LibC {
   public static final int ENOTSUP = 95;
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
-
-  /** The jnr-ffi binding; long for size_t/ssize_t/dev_t, as on every 64-bit Linux ABI. */
-  public interface Native {
-    int mount(String source, String target, String fstype, long flags, String data);
-
-    int umount2(String target, int flags);
-
-    int mknod(String path, int mode, long dev);
-
-    int lsetxattr(String path, String name, byte[] value, long size, int flags);
-
-    long lgetxattr(String path, String name, byte[] value, long size);
-
-    long llistxattr(String path, byte[] list, long size);
-
-    int lchown(String path, int uid, int gid);
-
-    int chmod(String path, int mode);
-
-    /** times: {atime sec, atime nsec, mtime sec, mtime nsec}, a struct timespec[2]. */
-    int utimensat(int dirfd, String path, long[] times, int flags);
-  }
-
-  private static final Native C = LibraryLoader.create(Native.class).load("c");
-  private static final Runtime RUNTIME = Runtime.getRuntime(C);
+  /** The charset the JDK encodes file names with (UnixPath), falling back to the default one. */
+  private static final Charset JNU = jnuCharset();
+  private static final ThreadLocal<int[]> LAST_ERRNO = new ThreadLocal<>();
 
   private LibC() {}
 
-  /** The errno of the last failed call on this thread. */
+  private static Charset jnuCharset() {
+    try {
+      return Charset.forName(System.getProperty("sun.jnu.encoding"));
+    } catch (RuntimeException e) {
+      return Charset.defaultCharset();
+    }
+  }
+
+  /** The errno of the last call of this class that failed on this thread (0 before any). */
   public static int errno() {
-    return RUNTIME.getLastError();
+    int[] last = LAST_ERRNO.get();
+    return last == null ? 0 : last[0];
   }
 
   static IOException error(String call, Object path, int errno) {
+    int[] last = LAST_ERRNO.get();
+    if (last == null) {
+      LAST_ERRNO.set(last = new int[1]);
+    }
+    last[0] = errno;
     return new ErrnoException(call + " " + path + ": " + describe(errno), errno);
   }
 
   public static String describe(int errno) {
-    Errno e = Errno.valueOf(errno);
-    return (e == null || e == Errno.__UNKNOWN_CONSTANT__ ? "errno " + errno : e.description())
-        + " (errno " + errno + ")";
+    String text = errno > 0 && LibCJni.loaded() ? LibCJni.strerror(errno) : null;
+    return (text == null ? "errno " + errno : text) + " (errno " + errno + ")";
   }
 
   /** An IOException that keeps the errno so callers can react to EBUSY, EINVAL and the like. */
@@ -95,23 +92,36 @@ public final class LibC {
     }
   }
 
+  /** A file name's bytes as the JDK passes them to the kernel; null stays null. */
+  private static byte[] bytes(String s) {
+    return s == null ? null : s.getBytes(JNU);
+  }
+
+  private static byte[] path(Path p) throws IOException {
+    LibCJni.ensureLoaded();
+    return p.toString().getBytes(JNU);
+  }
+
   public static void mount(String source, Path target, String fstype, long flags, String data)
       throws IOException {
-    if (C.mount(source, target.toString(), fstype, flags, data) != 0) {
-      throw error("mount -t " + fstype + " " + source + " (" + data + ") on", target, errno());
+    int rc = LibCJni.mount(bytes(source), path(target), bytes(fstype), flags, bytes(data));
+    if (rc != 0) {
+      throw error("mount -t " + fstype + " " + source + " (" + data + ") on", target, -rc);
     }
   }
 
   public static void umount2(Path target, int flags) throws IOException {
-    if (C.umount2(target.toString(), flags) != 0) {
-      throw error("umount", target, errno());
+    int rc = LibCJni.umount2(path(target), flags);
+    if (rc != 0) {
+      throw error("umount", target, -rc);
     }
   }
 
   /** mknod(2); {@code mode} includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
   public static void mknod(Path path, int mode, int major, int minor) throws IOException {
-    if (C.mknod(path.toString(), mode, makedev(major, minor)) != 0) {
-      throw error("mknod", path, errno());
+    int rc = LibCJni.mknod(path(path), mode, makedev(major, minor));
+    if (rc != 0) {
+      throw error("mknod", path, -rc);
     }
   }
 
@@ -130,52 +140,58 @@ public final class LibC {
   }
 
   public static void lchown(Path path, int uid, int gid) throws IOException {
-    if (C.lchown(path.toString(), uid, gid) != 0) {
-      throw error("lchown", path, errno());
+    int rc = LibCJni.lchown(path(path), uid, gid);
+    if (rc != 0) {
+      throw error("lchown", path, -rc);
     }
   }
 
   /** chmod(2), with setuid/setgid/sticky bits, which NIO's PosixFilePermission cannot set. */
   public static void chmod(Path path, int mode) throws IOException {
-    if (C.chmod(path.toString(), mode) != 0) {
-      throw error("chmod", path, errno());
+    int rc = LibCJni.chmod(path(path), mode);
+    if (rc != 0) {
+      throw error("chmod", path, -rc);
     }
   }
 
   /** Sets atime and mtime of the path itself (a symlink is not followed). */
   public static void lutimes(Path path, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec)
       throws IOException {
-    long[] times = {atimeSec, atimeNsec, mtimeSec, mtimeNsec};
-    if (C.utimensat(AT_FDCWD, path.toString(), times, AT_SYMLINK_NOFOLLOW) != 0) {
-      throw error("utimensat", path, errno());
+    int rc = LibCJni.utimensat(AT_FDCWD, path(path), atimeSec, atimeNsec, mtimeSec, mtimeNsec,
+        AT_SYMLINK_NOFOLLOW);
+    if (rc != 0) {
+      throw error("utimensat", path, -rc);
     }
   }
 
   public static void lsetxattr(Path path, String name, byte[] value) throws IOException {
-    if (C.lsetxattr(path.toString(), name, value, value.length, 0) != 0) {
-      throw error("lsetxattr " + name, path, errno());
+    java.util.Objects.requireNonNull(value, "value");
+    int rc = LibCJni.lsetxattr(path(path), name.getBytes(StandardCharsets.UTF_8), value, 0);
+    if (rc != 0) {
+      throw error("lsetxattr " + name, path, -rc);
     }
   }
 
   /** The value of an xattr, or null when the path has none of that name. */
   public static byte[] lgetxattr(Path path, String name) throws IOException {
-    String p = path.toString();
+    byte[] p = path(path);
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
     for (int attempt = 0; attempt < 5; attempt++) {
-      long size = C.lgetxattr(p, name, null, 0);
+      long size = LibCJni.lgetxattr(p, n, null);
       if (size < 0) {
-        int errno = errno();
+        int errno = (int) -size;
         if (errno == ENODATA || errno == ENOTSUP) {
           return null;
         }
         throw error("lgetxattr " + name, path, errno);
       }
       byte[] buf = new byte[(int) size];
-      long n = C.lgetxattr(p, name, buf, buf.length);
-      if (n >= 0) {
-        return n == buf.length ? buf : java.util.Arrays.copyOf(buf, (int) n);
+      long got = LibCJni.lgetxattr(p, n, buf);
+      if (got >= 0) {
+        return got == buf.length ? buf : java.util.Arrays.copyOf(buf, (int) got);
       }
-      if (errno() != ERANGE) { // ERANGE: the value grew between the two calls; ask again
-        throw error("lgetxattr " + name, path, errno());
+      if (got != -ERANGE) { // ERANGE: the value grew between the two calls; ask again
+        throw error("lgetxattr " + name, path, (int) -got);
       }
     }
     throw error("lgetxattr " + name, path, ERANGE);
@@ -183,25 +199,25 @@ public final class LibC {
 
   /** The names of the path's xattrs (those this process may see), in the kernel's order. */
   public static List<String> llistxattr(Path path) throws IOException {
-    String p = path.toString();
+    byte[] p = path(path);
     for (int attempt = 0; attempt < 5; attempt++) {
-      long size = C.llistxattr(p, null, 0);
+      long size = LibCJni.llistxattr(p, null);
       if (size < 0) {
-        if (errno() == ENOTSUP) {
+        if (size == -ENOTSUP) {
           return List.of();
         }
-        throw error("llistxattr", path, errno());
+        throw error("llistxattr", path, (int) -size);
       }
       if (size == 0) {
         return List.of();
       }
       byte[] buf = new byte[(int) size];
-      long n = C.llistxattr(p, buf, buf.length);
+      long n = LibCJni.llistxattr(p, buf);
       if (n < 0) {
-        if (errno() == ERANGE) {
+        if (n == -ERANGE) {
           continue;
         }
-        throw error("llistxattr", path, errno());
+        throw error("llistxattr", path, (int) -n);
       }
       List<String> names = new ArrayList<>();
       int start = 0;

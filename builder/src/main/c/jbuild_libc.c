@@ -1,0 +1,228 @@
+/*
+ * libjbuild.so: the libc calls of io.jbuild.builder.sys.LibC, as JNI functions of LibCJni.
+ *
+ * Every call returns 0 (or a size) on success and -errno on failure, so the errno travels back
+ * with the result and nothing the JVM does between the call and Java can overwrite it. Strings
+ * arrive as byte[] without a terminating NUL (the path's bytes as the JDK would pass them to
+ * the kernel); each is copied into a NUL-terminated buffer, and one holding a NUL is EINVAL
+ * rather than silently cut short. No Java array is pinned while a system call runs (mount(2)
+ * can block for long): the bytes are copied in and out.
+ *
+ * Built by build.sh beside this file (gcc -O2 -fPIC -shared -Wall -Werror), which builder/pom.xml
+ * runs before javac; after javac, the pom compiles this file once more, with JBUILD_CHECK_HEADER
+ * and -Wmissing-prototypes, against the header javac -h wrote for LibCJni: a function whose
+ * signature or name drifted from the Java side fails the build.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jni.h>
+
+#ifdef JBUILD_CHECK_HEADER
+#include "io_jbuild_builder_sys_LibCJni.h"
+#endif
+
+/* The "C" locale, for errno texts in English whatever the JVM's locale. */
+static locale_t c_locale = (locale_t) 0;
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
+  (void) vm;
+  (void) reserved;
+  c_locale = newlocale(LC_ALL_MASK, "C", (locale_t) 0);
+  return JNI_VERSION_1_8;
+}
+
+/* The length of an array, 0 for a null one (never negative: as size_t for libc). */
+static size_t length(JNIEnv *env, jbyteArray array) {
+  jsize len = array == NULL ? 0 : (*env)->GetArrayLength(env, array);
+  return len > 0 ? (size_t) len : 0;
+}
+
+/*
+ * *out = a malloc'ed NUL-terminated copy of the array (NULL for a null array). Returns 0 or a
+ * negative errno: -ENOMEM, or -EINVAL when the bytes hold a NUL.
+ */
+static int cstr(JNIEnv *env, jbyteArray array, char **out) {
+  *out = NULL;
+  if (array == NULL) {
+    return 0;
+  }
+  size_t len = length(env, array);
+  char *s = malloc(len + 1);
+  if (s == NULL) {
+    return -ENOMEM;
+  }
+  (*env)->GetByteArrayRegion(env, array, 0, (jsize) len, (jbyte *) s);
+  if (memchr(s, 0, len) != NULL) {
+    free(s);
+    return -EINVAL;
+  }
+  s[len] = 0;
+  *out = s;
+  return 0;
+}
+
+/* A result of a libc call that returns -1 and sets errno on failure: the result or -errno. */
+static jlong result(long rc) {
+  return rc < 0 ? -(jlong) errno : (jlong) rc;
+}
+
+/* The body of a wrapper of a call on one path: CALL, with p the path's copy, or -errno. */
+#define ON_PATH(path, CALL)            \
+  char *p;                             \
+  int rc = cstr(env, (path), &p);      \
+  if (rc == 0) {                       \
+    rc = (int) result(CALL);           \
+  }                                    \
+  free(p);                             \
+  return rc
+
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_mount(JNIEnv *env, jclass cls,
+    jbyteArray source, jbyteArray target, jbyteArray fstype, jlong flags, jbyteArray data) {
+  (void) cls;
+  char *s = NULL, *t = NULL, *f = NULL, *d = NULL;
+  int rc;
+  if ((rc = cstr(env, source, &s)) == 0 && (rc = cstr(env, target, &t)) == 0
+      && (rc = cstr(env, fstype, &f)) == 0 && (rc = cstr(env, data, &d)) == 0) {
+    rc = (int) result(mount(s, t, f, (unsigned long) flags, d));
+  }
+  free(s);
+  free(t);
+  free(f);
+  free(d);
+  return rc;
+}
+
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_umount2(JNIEnv *env, jclass cls,
+    jbyteArray target, jint flags) {
+  (void) cls;
+  ON_PATH(target, umount2(p, flags));
+}
+
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_mknod(JNIEnv *env, jclass cls,
+    jbyteArray path, jint mode, jlong dev) {
+  (void) cls;
+  ON_PATH(path, mknod(p, (mode_t) mode, (dev_t) dev));
+}
+
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_lsetxattr(JNIEnv *env, jclass cls,
+    jbyteArray path, jbyteArray name, jbyteArray value, jint flags) {
+  (void) cls;
+  char *p = NULL, *n = NULL, *v = NULL;
+  int rc;
+  size_t len = length(env, value);
+  if ((rc = cstr(env, path, &p)) == 0 && (rc = cstr(env, name, &n)) == 0) {
+    v = malloc(len > 0 ? len : 1);
+    if (v == NULL) {
+      rc = -ENOMEM;
+    } else {
+      (*env)->GetByteArrayRegion(env, value, 0, (jsize) len, (jbyte *) v);
+      rc = (int) result(lsetxattr(p, n, v, len, flags));
+    }
+  }
+  free(p);
+  free(n);
+  free(v);
+  return rc;
+}
+
+/* A call that reads up to len bytes into buf: lgetxattr(2), or llistxattr(2) through list_of. */
+typedef ssize_t (*reader)(const char *path, const char *name, void *buf, size_t len);
+
+static ssize_t list_of(const char *path, const char *name, void *buf, size_t len) {
+  (void) name;
+  return llistxattr(path, buf, len);
+}
+
+/*
+ * read into a buffer as long as out, then what it read into out; a null out asks for the size
+ * only. Returns the size or -errno.
+ */
+static jlong read_into(JNIEnv *env, reader read, const char *path, const char *name, jbyteArray out) {
+  size_t len = length(env, out);
+  char *buf = NULL;
+  if (len > 0 && (buf = malloc(len)) == NULL) {
+    return -ENOMEM;
+  }
+  jlong rc = result(read(path, name, buf, len));
+  if (rc > 0 && buf != NULL) {
+    (*env)->SetByteArrayRegion(env, out, 0, (jsize) rc, (jbyte *) buf);
+  }
+  free(buf);
+  return rc;
+}
+
+/* lgetxattr(2) into value; a null value asks for the size only. */
+JNIEXPORT jlong JNICALL Java_io_jbuild_builder_sys_LibCJni_lgetxattr(JNIEnv *env, jclass cls,
+    jbyteArray path, jbyteArray name, jbyteArray value) {
+  (void) cls;
+  char *p = NULL, *n = NULL;
+  jlong rc;
+  if ((rc = cstr(env, path, &p)) == 0 && (rc = cstr(env, name, &n)) == 0) {
+    rc = read_into(env, lgetxattr, p, n, value);
+  }
+  free(p);
+  free(n);
+  return rc;
+}
+
+/* llistxattr(2) into list; a null list asks for the size only. */
+JNIEXPORT jlong JNICALL Java_io_jbuild_builder_sys_LibCJni_llistxattr(JNIEnv *env, jclass cls,
+    jbyteArray path, jbyteArray list) {
+  (void) cls;
+  char *p = NULL;
+  jlong rc = cstr(env, path, &p);
+  if (rc == 0) {
+    rc = read_into(env, list_of, p, NULL, list);
+  }
+  free(p);
+  return rc;
+}
+
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_lchown(JNIEnv *env, jclass cls,
+    jbyteArray path, jint uid, jint gid) {
+  (void) cls;
+  ON_PATH(path, lchown(p, (uid_t) uid, (gid_t) gid));
+}
+
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_chmod(JNIEnv *env, jclass cls,
+    jbyteArray path, jint mode) {
+  (void) cls;
+  ON_PATH(path, chmod(p, (mode_t) mode));
+}
+
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_utimensat(JNIEnv *env, jclass cls,
+    jint dirfd, jbyteArray path, jlong atimeSec, jlong atimeNsec, jlong mtimeSec,
+    jlong mtimeNsec, jint flags) {
+  (void) cls;
+  struct timespec times[2];
+  times[0].tv_sec = (time_t) atimeSec;
+  times[0].tv_nsec = (long) atimeNsec;
+  times[1].tv_sec = (time_t) mtimeSec;
+  times[1].tv_nsec = (long) mtimeNsec;
+  ON_PATH(path, utimensat(dirfd, p, times, flags));
+}
+
+/* The English text of an errno, or null for one libc does not know. */
+JNIEXPORT jstring JNICALL Java_io_jbuild_builder_sys_LibCJni_strerror(JNIEnv *env, jclass cls,
+    jint errnum) {
+  (void) cls;
+  if (errnum <= 0 || c_locale == (locale_t) 0) {
+    return NULL;
+  }
+  const char *text = strerror_l(errnum, c_locale);
+  if (text == NULL || strncmp(text, "Unknown error", 13) == 0) {
+    return NULL;
+  }
+  return (*env)->NewStringUTF(env, text);
+}
