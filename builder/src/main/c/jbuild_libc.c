@@ -14,6 +14,7 @@
  * signature or name drifted from the Java side fails the build.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -225,4 +226,125 @@ JNIEXPORT jstring JNICALL Java_io_jbuild_builder_sys_LibCJni_strerror(JNIEnv *en
     return NULL;
   }
   return (*env)->NewStringUTF(env, text);
+}
+
+/* One directory entry with its lstat, for statdir. */
+struct entry {
+  char *name;
+  size_t len;
+  struct stat st;
+};
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(((const struct entry *) a)->name, ((const struct entry *) b)->name);
+}
+
+static void put64(unsigned char *out, long long v) {
+  for (int i = 0; i < 8; i++) {
+    out[i] = (unsigned char) ((unsigned long long) v >> (8 * i));
+  }
+}
+
+/*
+ * Every entry of a directory (not . and ..) with its lstat, sorted by name (bytes), packed for
+ * Java: per entry a 2-byte little-endian name length, the name, then 8 little-endian int64:
+ * mode, uid, gid, size, dev, ino, mtime and ctime in nanoseconds. One call per directory
+ * instead of a JDK attribute map per file: a stat walk of 20,000 files in milliseconds.
+ * *rc: 0, or -errno (of opendir, or of an fstatat other than ENOENT: an entry removed
+ * meanwhile is left out).
+ */
+JNIEXPORT jbyteArray JNICALL Java_io_jbuild_builder_sys_LibCJni_statdir(JNIEnv *env, jclass cls,
+    jbyteArray path, jintArray rc) {
+  (void) cls;
+  char *p;
+  jint status = cstr(env, path, &p);
+  jbyteArray out = NULL;
+  struct entry *entries = NULL;
+  size_t n = 0, cap = 0, bytes = 0;
+  DIR *dir = NULL;
+  if (status == 0) {
+    dir = opendir(p);
+    if (dir == NULL) {
+      status = -errno;
+    }
+  }
+  while (status == 0) {
+    errno = 0;
+    struct dirent *d = readdir(dir);
+    if (d == NULL) {
+      status = errno ? -errno : 0;
+      break;
+    }
+    if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0) {
+      continue;
+    }
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      struct entry *grown = realloc(entries, cap * sizeof *entries);
+      if (grown == NULL) {
+        status = -ENOMEM;
+        break;
+      }
+      entries = grown;
+    }
+    struct entry *e = &entries[n];
+    if (fstatat(dirfd(dir), d->d_name, &e->st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) {
+        continue;
+      }
+      status = -errno;
+      break;
+    }
+    e->len = strlen(d->d_name);
+    e->name = strdup(d->d_name);
+    if (e->name == NULL || e->len > 65535) {
+      free(e->name);
+      status = e->name == NULL ? -ENOMEM : -ENAMETOOLONG;
+      break;
+    }
+    bytes += 2 + e->len + 64;
+    n++;
+  }
+  if (status == 0 && bytes <= 0x7fffffff) {
+    qsort(entries, n, sizeof *entries, by_name);
+    unsigned char *buf = malloc(bytes ? bytes : 1);
+    if (buf == NULL) {
+      status = -ENOMEM;
+    } else {
+      unsigned char *w = buf;
+      for (size_t i = 0; i < n; i++) {
+        struct stat *s = &entries[i].st;
+        w[0] = (unsigned char) (entries[i].len & 0xff);
+        w[1] = (unsigned char) (entries[i].len >> 8);
+        memcpy(w + 2, entries[i].name, entries[i].len);
+        w += 2 + entries[i].len;
+        put64(w, (long long) s->st_mode);
+        put64(w + 8, (long long) s->st_uid);
+        put64(w + 16, (long long) s->st_gid);
+        put64(w + 24, (long long) s->st_size);
+        put64(w + 32, (long long) s->st_dev);
+        put64(w + 40, (long long) s->st_ino);
+        put64(w + 48, (long long) s->st_mtim.tv_sec * 1000000000LL + s->st_mtim.tv_nsec);
+        put64(w + 56, (long long) s->st_ctim.tv_sec * 1000000000LL + s->st_ctim.tv_nsec);
+        w += 64;
+      }
+      out = (*env)->NewByteArray(env, (jsize) bytes);
+      if (out != NULL) {
+        (*env)->SetByteArrayRegion(env, out, 0, (jsize) bytes, (jbyte *) buf);
+      }
+      free(buf);
+    }
+  } else if (status == 0) {
+    status = -EOVERFLOW;
+  }
+  for (size_t i = 0; i < n; i++) {
+    free(entries[i].name);
+  }
+  free(entries);
+  if (dir != NULL) {
+    closedir(dir);
+  }
+  free(p);
+  (*env)->SetIntArrayRegion(env, rc, 0, 1, &status);
+  return out;
 }

@@ -3,7 +3,7 @@ package io.jbuild.api;
 import io.jbuild.cache.AtomicFiles;
 import io.jbuild.cache.CacheIndex;
 import io.jbuild.cache.ContentStore;
-import io.jbuild.cache.ContextFingerprint;
+import io.jbuild.builder.copy.ContextFingerprint;
 import io.jbuild.cache.GarbageCollector;
 import io.jbuild.cache.StorageRoot;
 import io.jbuild.exporter.ImageStore;

@@ -61,11 +61,14 @@ public final class FileHashCache implements AutoCloseable {
    * @param attrs its "unix:" attributes: dev, ino, size, lastModifiedTime, ctime
    */
   public String hash(String rel, Path path, Map<String, Object> attrs) throws IOException {
-    long dev = ((Number) attrs.get("dev")).longValue();
-    long ino = ((Number) attrs.get("ino")).longValue();
-    long size = ((Number) attrs.get("size")).longValue();
-    long mtime = ((java.nio.file.attribute.FileTime) attrs.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
-    long ctime = ((java.nio.file.attribute.FileTime) attrs.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    return hash(rel, path, ((Number) attrs.get("dev")).longValue(), ((Number) attrs.get("ino")).longValue(),
+        ((Number) attrs.get("size")).longValue(),
+        ((java.nio.file.attribute.FileTime) attrs.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS),
+        ((java.nio.file.attribute.FileTime) attrs.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
+  }
+
+  /** {@link #hash(String, Path, Map)} with the file's lstat given as numbers (mtime and ctime in ns). */
+  public String hash(String rel, Path path, long dev, long ino, long size, long mtime, long ctime) throws IOException {
     Entry e = entries.get(rel);
     if (e != null && e.dev == dev && e.ino == ino && e.size == size && e.mtime == mtime && e.ctime == ctime) {
       return e.hash;

@@ -1,5 +1,7 @@
 package io.jbuild.builder.copy;
 
+import io.jbuild.builder.sys.DirEntries;
+import io.jbuild.builder.sys.LibC;
 import io.jbuild.cache.FileHashCache;
 import io.jbuild.oci.Digest;
 import java.io.IOException;
@@ -67,12 +69,28 @@ public final class SourceChecksum {
   private void entry(String rel, Path p, boolean follow) throws IOException {
     List<String[]> out;
     try {
-      out = WALKERS.invoke(new Walk(rel, p, follow, 0));
+      out = WALKERS.invoke(new Walk(rel, p, follow, 0, null));
     } catch (java.io.UncheckedIOException e) {
       throw e.getCause();
     }
     for (String[] r : out) {
       record(r[0], r[1]);
+    }
+  }
+
+  /** An entry's lstat: of a source as named, from the JDK; of what a directory holds, from {@link LibC#statDir}. */
+  private record Stat(int mode, long uid, long gid, long size, long dev, long ino, long mtime, long ctime) {
+    static Stat of(Path p, boolean follow) throws IOException {
+      LinkOption[] opts = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
+      Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,dev,ino,lastModifiedTime,ctime", opts);
+      return new Stat((Integer) a.get("mode"), (Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("size"),
+          (Long) a.get("dev"), (Long) a.get("ino"),
+          ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS),
+          ((java.nio.file.attribute.FileTime) a.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
+    }
+
+    static Stat of(DirEntries e) {
+      return new Stat(e.mode(), e.uid(), e.gid(), e.size(), e.dev(), e.ino(), e.mtimeNanos(), e.ctimeNanos());
     }
   }
 
@@ -83,12 +101,14 @@ public final class SourceChecksum {
     private final transient Path p;
     private final boolean follow;
     private final int depth;
+    private final transient Stat known;
 
-    Walk(String rel, Path p, boolean follow, int depth) {
+    Walk(String rel, Path p, boolean follow, int depth, Stat known) {
       this.rel = rel;
       this.p = p;
       this.follow = follow;
       this.depth = depth;
+      this.known = known;
     }
 
     @Override
@@ -102,18 +122,17 @@ public final class SourceChecksum {
 
     private List<String[]> walk() throws IOException {
       List<String[]> out = new ArrayList<>();
-      LinkOption[] opts = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
-      Map<String, Object> a = Files.readAttributes(p, withOwners
-          ? "unix:mode,uid,gid,size,dev,ino,lastModifiedTime,ctime" : "unix:mode,size,dev,ino,lastModifiedTime,ctime", opts);
-      int mode = (Integer) a.get("mode");
+      Stat a = known != null ? known : Stat.of(p, follow);
+      int mode = a.mode();
       int type = mode & 0170000;
       StringBuilder r = new StringBuilder();
       r.append(Integer.toOctalString(mode));
       if (withOwners) {
-        r.append(' ').append(a.get("uid")).append(':').append(a.get("gid"));
+        r.append(' ').append(a.uid()).append(':').append(a.gid());
       }
       if (type == 0100000) {
-        r.append(' ').append(a.get("size")).append(' ').append(hashes.hash(rel, p, a));
+        r.append(' ').append(a.size()).append(' ')
+            .append(hashes.hash(rel, p, a.dev(), a.ino(), a.size(), a.mtime(), a.ctime()));
       } else if (type == 0120000) {
         r.append(" -> ").append(Files.readSymbolicLink(p));
       }
@@ -121,22 +140,20 @@ public final class SourceChecksum {
       if (type != 0040000) {
         return out;
       }
-      List<Path> children = new ArrayList<>();
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-        ds.forEach(children::add);
-      }
-      children.sort(null);
+      DirEntries children = LibC.statDir(p);
       List<Walk> tasks = new ArrayList<>();
-      for (Path c : children) {
-        String childRel = rel.isEmpty() ? c.getFileName().toString() : rel + "/" + c.getFileName();
+      while (children.next()) {
+        String name = children.name();
+        String childRel = rel.isEmpty() ? name : rel + "/" + name;
+        Path c = p.resolve(name);
         if (excluded.test(childRel)) {
           // an excluded directory is walked for re-included files, but adds no record itself
-          if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+          if (children.isDirectory()) {
             flush(tasks, out);
             walkExcluded(childRel, c, out);
           }
         } else {
-          tasks.add(new Walk(childRel, c, false, depth + 1));
+          tasks.add(new Walk(childRel, c, false, depth + 1, Stat.of(children)));
         }
       }
       flush(tasks, out);
@@ -170,7 +187,7 @@ public final class SourceChecksum {
         String childRel = dirRel + "/" + c.getFileName();
         if (!excluded.test(childRel)) {
           out.add(new String[] {"dir", dirRel});
-          out.addAll(new Walk(childRel, c, false, PARALLEL_DEPTH).walk());
+          out.addAll(new Walk(childRel, c, false, PARALLEL_DEPTH, null).walk());
         } else if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
           walkExcluded(childRel, c, out);
         }

@@ -13,7 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Re-encodes a layer blob with another compression (BuildKit's exporter options
@@ -70,19 +69,10 @@ public final class LayerRecompressor {
 
   private static OutputStream compressor(Compression c, Integer level, OutputStream out) throws IOException {
     return switch (c) {
-      case GZIP -> level == null ? ParallelGzipOutputStream.create(out)
-          : new BufferedOutputStream(new LeveledGzip(out, level), 256 * 1024);
+      case GZIP -> level == null ? ParallelGzipOutputStream.create(out) : ParallelGzipOutputStream.create(out, level);
       // zstd-jni's default level is 3, what BuildKit uses too
       case ZSTD -> new BufferedOutputStream(new ZstdOutputStream(out, level == null ? 3 : level), 256 * 1024);
       case NONE -> new BufferedOutputStream(out, 256 * 1024);
     };
-  }
-
-  /** java.util.zip's gzip with a chosen deflate level (0-9). */
-  private static final class LeveledGzip extends GZIPOutputStream {
-    LeveledGzip(OutputStream out, int level) throws IOException {
-      super(out, 64 * 1024);
-      def.setLevel(level);
-    }
   }
 }

@@ -125,6 +125,20 @@ public final class LibC {
     }
   }
 
+  /**
+   * The entries of a directory with their lstat(2), sorted by name (as bytes): one native call
+   * per directory, where the JDK builds an attribute map per file. An entry removed meanwhile is
+   * left out.
+   */
+  public static DirEntries statDir(Path dir) throws IOException {
+    int[] rc = new int[1];
+    byte[] packed = LibCJni.statdir(path(dir), rc);
+    if (rc[0] != 0 || packed == null) {
+      throw error("scandir", dir, rc[0] != 0 ? -rc[0] : 12);
+    }
+    return new DirEntries(packed, JNU);
+  }
+
   /** glibc's makedev(3) encoding of a dev_t. */
   public static long makedev(long major, long minor) {
     return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8)

@@ -46,6 +46,12 @@ final class LibCJni {
   static native int utimensat(
       int dirfd, byte[] path, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec, int flags);
 
+  /**
+   * Every entry of a directory with its lstat, sorted by name, packed as {@link LibC#statDir}
+   * reads it; rc[0] is 0 or -errno.
+   */
+  static native byte[] statdir(byte[] path, int[] rc);
+
   /** strerror(3) in the C locale, or null for an errno libc does not know. */
   static native String strerror(int errno);
 }

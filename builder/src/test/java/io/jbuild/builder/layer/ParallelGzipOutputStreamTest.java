@@ -62,4 +62,52 @@ class ParallelGzipOutputStreamTest {
 
     assertEquals(0, new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes().length);
   }
+
+  /** Random (already compressed) data is stored, text next to it still deflated, in one stream. */
+  @Test
+  void write_randomBlocksBetweenText_storedAndStillOneValidStream() throws Exception {
+    byte[] random = new byte[700_000];
+    new java.util.Random(7).nextBytes(random);
+    byte[] text = compressible(700_000);
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    all.write(text);
+    all.write(random);
+    all.write(text);
+    byte[] data = all.toByteArray();
+    byte[] gz = gzip(data, 65_536);
+
+    assertArrayEquals(data, new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes());
+    // stored: the random part costs its size plus a few bytes a 64 KiB stored block; text shrinks
+    int textAlone = gzip(text, 65_536).length;
+    assertTrue(gz.length < random.length + 2 * textAlone + 2_000 && gz.length > random.length, "gzip size " + gz.length);
+    assertArrayEquals(gz, gzip(data, 1_000_003), "the same bytes whatever the write sizes");
+  }
+
+  @Test
+  void incompressible_randomYes_textAndBinaryNo() {
+    byte[] random = new byte[128 * 1024];
+    new java.util.Random(1).nextBytes(random);
+    assertTrue(ParallelGzipOutputStream.incompressible(random, random.length));
+    byte[] text = compressible(128 * 1024);
+    assertTrue(!ParallelGzipOutputStream.incompressible(text, text.length));
+    byte[] zeros = new byte[128 * 1024];
+    assertTrue(!ParallelGzipOutputStream.incompressible(zeros, zeros.length));
+    assertTrue(!ParallelGzipOutputStream.incompressible(random, 1000), "small blocks are always deflated");
+  }
+
+  @Test
+  void level_isKept_andZeroStoresEverything() throws Exception {
+    byte[] text = compressible(500_000);
+    ByteArrayOutputStream nine = new ByteArrayOutputStream();
+    try (OutputStream out = ParallelGzipOutputStream.create(nine, 9)) {
+      out.write(text);
+    }
+    ByteArrayOutputStream zero = new ByteArrayOutputStream();
+    try (OutputStream out = ParallelGzipOutputStream.create(zero, 0)) {
+      out.write(text);
+    }
+    assertArrayEquals(text, new GZIPInputStream(new ByteArrayInputStream(nine.toByteArray())).readAllBytes());
+    assertArrayEquals(text, new GZIPInputStream(new ByteArrayInputStream(zero.toByteArray())).readAllBytes());
+    assertTrue(zero.size() > text.length, "level 0 stores");
+  }
 }

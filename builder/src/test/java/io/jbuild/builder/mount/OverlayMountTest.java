@@ -93,4 +93,13 @@ class OverlayMountTest {
     assertDoesNotThrow(m::close);
     assertDoesNotThrow(m::close);
   }
+
+  @Test
+  void releaseAtLeast_readsMajorAndMinorOfAKernelRelease() {
+    org.junit.jupiter.api.Assertions.assertTrue(OverlayMount.releaseAtLeast("6.18.44-fc-v782", 5, 10));
+    org.junit.jupiter.api.Assertions.assertTrue(OverlayMount.releaseAtLeast("5.10.0-23-amd64", 5, 10));
+    org.junit.jupiter.api.Assertions.assertFalse(OverlayMount.releaseAtLeast("5.4.0-150-generic", 5, 10));
+    org.junit.jupiter.api.Assertions.assertFalse(OverlayMount.releaseAtLeast("4.19.0", 5, 10));
+    org.junit.jupiter.api.Assertions.assertFalse(OverlayMount.releaseAtLeast("garbage", 5, 10));
+  }
 }

@@ -1,4 +1,4 @@
-package io.jbuild.cache;
+package io.jbuild.builder.copy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
