@@ -247,8 +247,8 @@ static void put64(unsigned char *out, long long v) {
 
 /*
  * Every entry of a directory (not . and ..) with its lstat, sorted by name (bytes), packed for
- * Java: per entry a 2-byte little-endian name length, the name, then 8 little-endian int64:
- * mode, uid, gid, size, dev, ino, mtime and ctime in nanoseconds. One call per directory
+ * Java: per entry a 2-byte little-endian name length, the name, then 9 little-endian int64:
+ * mode, uid, gid, size, dev, ino, mtime and ctime in nanoseconds, nlink. One call per directory
  * instead of a JDK attribute map per file: a stat walk of 20,000 files in milliseconds.
  * *rc: 0, or -errno (of opendir, or of an fstatat other than ENOENT: an entry removed
  * meanwhile is left out).
@@ -302,7 +302,7 @@ JNIEXPORT jbyteArray JNICALL Java_io_jbuild_builder_sys_LibCJni_statdir(JNIEnv *
       status = e->name == NULL ? -ENOMEM : -ENAMETOOLONG;
       break;
     }
-    bytes += 2 + e->len + 64;
+    bytes += 2 + e->len + 72;
     n++;
   }
   if (status == 0 && bytes <= 0x7fffffff) {
@@ -326,7 +326,8 @@ JNIEXPORT jbyteArray JNICALL Java_io_jbuild_builder_sys_LibCJni_statdir(JNIEnv *
         put64(w + 40, (long long) s->st_ino);
         put64(w + 48, (long long) s->st_mtim.tv_sec * 1000000000LL + s->st_mtim.tv_nsec);
         put64(w + 56, (long long) s->st_ctim.tv_sec * 1000000000LL + s->st_ctim.tv_nsec);
-        w += 64;
+        put64(w + 64, (long long) s->st_nlink);
+        w += 72;
       }
       out = (*env)->NewByteArray(env, (jsize) bytes);
       if (out != NULL) {

@@ -1,5 +1,8 @@
 package io.jbuild.builder.copy;
 
+import io.jbuild.builder.sys.DirEntries;
+import io.jbuild.builder.sys.LibC;
+import io.jbuild.builder.sys.Stat;
 import io.jbuild.cache.FileTrees;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -136,7 +139,7 @@ public final class CopyFiles {
           Path dir = slash < 0 ? destRoot : mkdirs(destClean.substring(0, slash));
           target = dir.resolve(destClean.substring(slash + 1));
         }
-        copyEntry(src, target, true, false);
+        copyEntry(src, target, Stat.of(src, true), false);
       }
     }
     // a directory's mtime changes as children are created: set them last, deepest first
@@ -180,7 +183,7 @@ public final class CopyFiles {
         } else {
           int slash = target.lastIndexOf('/');
           Path dir = slash < 0 ? destRoot : mkdirs(target.substring(0, slash));
-          copyEntry(srcPath, dir.resolve(target.substring(slash + 1)), true, false);
+          copyEntry(srcPath, dir.resolve(target.substring(slash + 1)), Stat.of(srcPath, true), false);
         }
       }
     }
@@ -222,23 +225,22 @@ public final class CopyFiles {
    * directory just now, so nothing is in it yet (no existence check per child).
    */
   private void copyDirContents(Path srcDir, String rel, Path targetDir, boolean fresh) throws IOException {
-    List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(srcDir)) {
-      ds.forEach(children::add);
-    }
-    children.sort(null);
-    for (Path child : children) {
-      String childRel = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
+    DirEntries children = LibC.statDir(srcDir);
+    while (children.next()) {
+      String name = children.name();
+      Path child = srcDir.resolve(name);
+      String childRel = rel.isEmpty() ? name : rel + "/" + name;
+      Stat st = Stat.of(children);
       if (excluded.test(childRel)) {
         // an excluded directory may still hold re-included files (!pattern): walk it anyway
-        if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) && hasIncluded(child, childRel)) {
-          Path t = targetDir.resolve(child.getFileName().toString());
-          copyDirContents(child, childRel, t, copyEntry(child, t, false, fresh) == CREATED_DIR);
+        if (st.isDirectory() && hasIncluded(child, childRel)) {
+          Path t = targetDir.resolve(name);
+          copyDirContents(child, childRel, t, copyEntry(child, t, st, fresh) == CREATED_DIR);
         }
         continue;
       }
-      Path target = targetDir.resolve(child.getFileName().toString());
-      int made = copyEntry(child, target, false, fresh);
+      Path target = targetDir.resolve(name);
+      int made = copyEntry(child, target, st, fresh);
       if (made == CREATED_DIR || made == EXISTING_DIR) {
         copyDirContents(child, childRel, target, made == CREATED_DIR);
       }
@@ -278,20 +280,18 @@ public final class CopyFiles {
   }
 
   /**
-   * Copies one entry (not a directory's children); follow says whether src may be a link to
-   * follow; {@code fresh}: the target's directory was made by this copy, so target is not there
-   * and a new file gets this process's owner (the directory is never set-group-id: see below).
+   * Copies one entry (not a directory's children) whose stat is {@code st} (of the link's
+   * target where a named source is followed); {@code fresh}: the target's directory was made by
+   * this copy, so target is not there and a new file gets this process's owner (the directory
+   * is never set-group-id: see below).
    */
-  private int copyEntry(Path src, Path target, boolean follow, boolean fresh) throws IOException {
+  private int copyEntry(Path src, Path target, Stat st, boolean fresh) throws IOException {
     LinkOption[] nofollow = {LinkOption.NOFOLLOW_LINKS};
-    Map<String, Object> attrs = follow
-        ? Files.readAttributes(src, "unix:mode,uid,gid,ino,dev,nlink,lastModifiedTime")
-        : Files.readAttributes(src, "unix:mode,uid,gid,ino,dev,nlink,lastModifiedTime", nofollow);
-    int srcMode = (Integer) attrs.get("mode");
+    int srcMode = st.mode();
     int type = srcMode & 0170000;
-    int uid = owner == null ? (Integer) attrs.get("uid") : owner.uid();
-    int gid = owner == null ? (Integer) attrs.get("gid") : owner.gid();
-    FileTime mtime = (FileTime) attrs.get("lastModifiedTime");
+    int uid = owner == null ? (int) st.uid() : owner.uid();
+    int gid = owner == null ? (int) st.gid() : owner.gid();
+    FileTime mtime = st.mtimeFileTime();
     boolean exists = !fresh && Files.exists(target, nofollow);
     if (exists && !(type == 0040000 && Files.isDirectory(target, nofollow))) {
       FileTrees.delete(target);
@@ -305,8 +305,8 @@ public final class CopyFiles {
       }
       case 0120000 -> Files.createSymbolicLink(target, Files.readSymbolicLink(src));
       case 0100000 -> {
-        Object key = List.of(attrs.get("dev"), attrs.get("ino"));
-        Path first = (Integer) attrs.get("nlink") > 1 ? linkedInodes.get(key) : null;
+        Object key = List.of(st.dev(), st.ino());
+        Path first = st.nlink() > 1 ? linkedInodes.get(key) : null;
         if (first != null) {
           Files.createLink(target, first);
           files++;
@@ -322,7 +322,7 @@ public final class CopyFiles {
         } catch (FileAlreadyExistsException e) {
           throw new CopyException("cannot copy to " + target + ": exists");
         }
-        if ((Integer) attrs.get("nlink") > 1) {
+        if (st.nlink() > 1) {
           linkedInodes.put(key, target);
         }
       }

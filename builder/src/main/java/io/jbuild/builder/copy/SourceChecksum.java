@@ -2,6 +2,7 @@ package io.jbuild.builder.copy;
 
 import io.jbuild.builder.sys.DirEntries;
 import io.jbuild.builder.sys.LibC;
+import io.jbuild.builder.sys.Stat;
 import io.jbuild.cache.FileHashCache;
 import io.jbuild.oci.Digest;
 import java.io.IOException;
@@ -75,22 +76,6 @@ public final class SourceChecksum {
     }
     for (String[] r : out) {
       record(r[0], r[1]);
-    }
-  }
-
-  /** An entry's lstat: of a source as named, from the JDK; of what a directory holds, from {@link LibC#statDir}. */
-  private record Stat(int mode, long uid, long gid, long size, long dev, long ino, long mtime, long ctime) {
-    static Stat of(Path p, boolean follow) throws IOException {
-      LinkOption[] opts = follow ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS};
-      Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,size,dev,ino,lastModifiedTime,ctime", opts);
-      return new Stat((Integer) a.get("mode"), (Integer) a.get("uid"), (Integer) a.get("gid"), (Long) a.get("size"),
-          (Long) a.get("dev"), (Long) a.get("ino"),
-          ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS),
-          ((java.nio.file.attribute.FileTime) a.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS));
-    }
-
-    static Stat of(DirEntries e) {
-      return new Stat(e.mode(), e.uid(), e.gid(), e.size(), e.dev(), e.ino(), e.mtimeNanos(), e.ctimeNanos());
     }
   }
 

@@ -23,7 +23,7 @@ public final class DirEntries {
   /** Moves to the next entry; false after the last. */
   public boolean next() {
     if (stats >= 0) {
-      pos = stats + 64;
+      pos = stats + 72;
     }
     if (pos >= b.length) {
       return false;
@@ -51,7 +51,10 @@ public final class DirEntries {
     return nameLen;
   }
 
-  /** Offset of the 8 int64 (mode, uid, gid, size, dev, ino, mtime ns, ctime ns): 64 bytes. */
+  /**
+   * Offset of the 9 int64 (mode, uid, gid, size, dev, ino, mtime ns, ctime ns, nlink): the
+   * first 64 bytes are what a file's state is (nlink moves with ctime).
+   */
   public int statOffset() {
     return stats;
   }
@@ -90,6 +93,10 @@ public final class DirEntries {
 
   public long ctimeNanos() {
     return field(7);
+  }
+
+  public long nlink() {
+    return field(8);
   }
 
   private long field(int i) {

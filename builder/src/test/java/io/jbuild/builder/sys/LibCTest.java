@@ -201,4 +201,38 @@ class LibCTest {
     LibC.chmod(f, 0604);
     assertEquals(0604, attr(f, "mode") & 07777);
   }
+
+  @Test
+  void statDir_listsEntriesSortedWithTheirLstat_linksNotFollowed() throws Exception {
+    java.nio.file.Path d = java.nio.file.Files.createTempDirectory("statdir");
+    try {
+      java.nio.file.Files.writeString(d.resolve("b.txt"), "12345");
+      java.nio.file.Files.createDirectory(d.resolve("a-dir"));
+      java.nio.file.Files.createSymbolicLink(d.resolve("c-link"), java.nio.file.Path.of("b.txt"));
+      java.nio.file.Files.createLink(d.resolve("d-hard"), d.resolve("b.txt"));
+      DirEntries e = LibC.statDir(d);
+      java.util.List<String> names = new java.util.ArrayList<>();
+      while (e.next()) {
+        names.add(e.name());
+        Stat st = Stat.of(e);
+        Stat jdk = Stat.of(d.resolve(e.name()), false);
+        org.junit.jupiter.api.Assertions.assertEquals(jdk, st, e.name());
+      }
+      org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("a-dir", "b.txt", "c-link", "d-hard"), names);
+      e = LibC.statDir(d);
+      e.next();
+      org.junit.jupiter.api.Assertions.assertTrue(e.isDirectory());
+      e.next();
+      org.junit.jupiter.api.Assertions.assertEquals(5, e.size());
+      org.junit.jupiter.api.Assertions.assertEquals(2, e.nlink());
+      e.next();
+      org.junit.jupiter.api.Assertions.assertEquals(LibC.S_IFLNK, e.mode() & LibC.S_IFMT);
+      LibC.ErrnoException missing = org.junit.jupiter.api.Assertions.assertThrows(LibC.ErrnoException.class,
+          () -> LibC.statDir(d.resolve("nope")));
+      org.junit.jupiter.api.Assertions.assertEquals(LibC.ENOENT, missing.errno());
+      org.junit.jupiter.api.Assertions.assertTrue(missing.getMessage().contains("nope"), missing.getMessage());
+    } finally {
+      io.jbuild.cache.FileTrees.delete(d);
+    }
+  }
 }
