@@ -37,8 +37,16 @@ public final class CopyFiles {
   private final ChmodSpec mode;
   private final Predicate<String> excluded;
   private final Map<Object, Path> linkedInodes = new HashMap<>();
-  private final List<Map.Entry<Path, FileTime>> dirTimes = new ArrayList<>();
+  private final List<Map.Entry<Path, FileTime>> dirTimes = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final java.util.concurrent.atomic.AtomicLong fileCount = new java.util.concurrent.atomic.AtomicLong();
   private long files;
+
+  /**
+   * Copies of directories the copy made itself run on several threads: each file costs a
+   * handful of system calls (more on overlayfs), and with two threads those overlap.
+   */
+  private static final java.util.concurrent.ForkJoinPool COPIERS =
+      new java.util.concurrent.ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
 
   /**
    * @param owner the owner of everything written, or null to keep the source's
@@ -75,7 +83,7 @@ public final class CopyFiles {
 
   /** Files, links and directories written so far. */
   public long count() {
-    return files;
+    return files + fileCount.get();
   }
 
   /**
@@ -225,7 +233,12 @@ public final class CopyFiles {
    * directory just now, so nothing is in it yet (no existence check per child).
    */
   private void copyDirContents(Path srcDir, String rel, Path targetDir, boolean fresh) throws IOException {
+    copyDirContents(srcDir, rel, targetDir, fresh, 0);
+  }
+
+  private void copyDirContents(Path srcDir, String rel, Path targetDir, boolean fresh, int depth) throws IOException {
     DirEntries children = LibC.statDir(srcDir);
+    List<java.util.concurrent.Callable<Void>> subdirs = new ArrayList<>();
     while (children.next()) {
       String name = children.name();
       Path child = srcDir.resolve(name);
@@ -235,14 +248,43 @@ public final class CopyFiles {
         // an excluded directory may still hold re-included files (!pattern): walk it anyway
         if (st.isDirectory() && hasIncluded(child, childRel)) {
           Path t = targetDir.resolve(name);
-          copyDirContents(child, childRel, t, copyEntry(child, t, st, fresh) == CREATED_DIR);
+          copyDirContents(child, childRel, t, copyEntry(child, t, st, fresh) == CREATED_DIR, depth + 1);
         }
         continue;
       }
       Path target = targetDir.resolve(name);
       int made = copyEntry(child, target, st, fresh);
-      if (made == CREATED_DIR || made == EXISTING_DIR) {
-        copyDirContents(child, childRel, target, made == CREATED_DIR);
+      if (made == CREATED_DIR && depth < 2) {
+        // a new directory: nothing else writes into it, so its contents can go in parallel
+        subdirs.add(() -> {
+          copyDirContents(child, childRel, target, true, depth + 1);
+          return null;
+        });
+      } else if (made == CREATED_DIR || made == EXISTING_DIR) {
+        copyDirContents(child, childRel, target, made == CREATED_DIR, depth + 1);
+      }
+    }
+    if (subdirs.size() == 1) {
+      try {
+        subdirs.get(0).call();
+      } catch (IOException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IOException(e);
+      }
+    } else if (!subdirs.isEmpty()) {
+      for (java.util.concurrent.Future<Void> f : COPIERS.invokeAll(subdirs)) {
+        try {
+          f.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while copying " + srcDir);
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof IOException io) {
+            throw io;
+          }
+          throw new IOException(e.getCause());
+        }
       }
     }
   }
@@ -305,30 +347,27 @@ public final class CopyFiles {
       }
       case 0120000 -> Files.createSymbolicLink(target, Files.readSymbolicLink(src));
       case 0100000 -> {
-        Object key = List.of(st.dev(), st.ino());
-        Path first = st.nlink() > 1 ? linkedInodes.get(key) : null;
-        if (first != null) {
-          Files.createLink(target, first);
-          files++;
-          return NOT_DIR;
-        }
-        try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
-             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          long size = in.size();
-          long pos = 0;
-          while (pos < size) {
-            pos += in.transferTo(pos, size - pos, out);
-          }
-        } catch (FileAlreadyExistsException e) {
-          throw new CopyException("cannot copy to " + target + ": exists");
-        }
         if (st.nlink() > 1) {
-          linkedInodes.put(key, target);
+          // hard links stay links: the first path of an inode is copied, the others link to it
+          // (under a lock: directories are copied on several threads)
+          synchronized (linkedInodes) {
+            Object key = List.of(st.dev(), st.ino());
+            Path first = linkedInodes.get(key);
+            if (first != null) {
+              Files.createLink(target, first);
+              fileCount.incrementAndGet();
+              return NOT_DIR;
+            }
+            copyContent(src, target);
+            linkedInodes.put(key, target);
+          }
+        } else {
+          copyContent(src, target);
         }
       }
       default -> throw new CopyException("cannot copy " + src.getFileName() + ": unsupported file type (device, fifo or socket)");
     }
-    files++;
+    fileCount.incrementAndGet();
     int perm = type == 0120000 ? 0 : mode != null ? mode.apply(srcMode, type == 0040000) : srcMode & 07777;
     // a set-group-id directory would hand its group to what is made in it: such a directory
     // makes its children copy as not fresh (owners set one by one)
@@ -345,6 +384,19 @@ public final class CopyFiles {
       return exists ? EXISTING_DIR : setgidDir ? EXISTING_DIR : CREATED_DIR;
     }
     return NOT_DIR;
+  }
+
+  private static void copyContent(Path src, Path target) throws IOException {
+    try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
+         FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      long size = in.size();
+      long pos = 0;
+      while (pos < size) {
+        pos += in.transferTo(pos, size - pos, out);
+      }
+    } catch (FileAlreadyExistsException e) {
+      throw new CopyException("cannot copy to " + target + ": exists");
+    }
   }
 
   private static void chown(Path p, int uid, int gid) throws IOException {

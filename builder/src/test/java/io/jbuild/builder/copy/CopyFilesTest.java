@@ -70,6 +70,36 @@ class CopyFilesTest {
     assertEquals(0, owner(dest.resolve("keep/sub/c.txt"))[1]);
   }
 
+  /** Directories are copied on several threads: links between them and every file must survive. */
+  @Test
+  void copy_manyDirectoriesWithHardLinksAcrossThem_copiesAllAndKeepsTheLinks() throws Exception {
+    Path tree = src.resolve("tree");
+    for (int d = 0; d < 12; d++) {
+      for (int e = 0; e < 5; e++) {
+        Path dir = Files.createDirectories(tree.resolve("d" + d).resolve("e" + e));
+        for (int f = 0; f < 20; f++) {
+          Files.writeString(dir.resolve("f" + f), d + "/" + e + "/" + f);
+        }
+      }
+    }
+    Files.writeString(tree.resolve("d0/shared"), "shared");
+    for (int d = 1; d < 12; d++) {
+      Files.createLink(tree.resolve("d" + d).resolve("shared"), tree.resolve("d0/shared"));
+    }
+    CopyFiles c = copier(List.of());
+    c.copy(List.of("tree"), "/t");
+    for (int d = 0; d < 12; d++) {
+      for (int e = 0; e < 5; e++) {
+        for (int f = 0; f < 20; f++) {
+          assertEquals(d + "/" + e + "/" + f, Files.readString(dest.resolve("t/d" + d + "/e" + e + "/f" + f)));
+        }
+      }
+      assertEquals(Files.getAttribute(dest.resolve("t/d0/shared"), "unix:ino"),
+          Files.getAttribute(dest.resolve("t/d" + d + "/shared"), "unix:ino"), "d" + d + "/shared is a link");
+    }
+    assertEquals(12 * 5 * 20 + 12 + 12 * 5 + 12 + 1, c.count(), "files, links and directories written");
+  }
+
   @Test
   void copy_fileToNewName_createsThatFile() throws Exception {
     copier(List.of()).copy(List.of("a.txt"), "/x/renamed");
