@@ -292,9 +292,10 @@ public final class DockerfileBuild {
     graph.put("vertices", vertices);
     graph.put("config", t.config());
     try {
-      return io.jbuild.oci.Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(graph);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new BuildException(BuildException.Kind.ENVIRONMENT, "cannot write the graph: " + e.getMessage(), e);
+      return io.jbuild.oci.Json.writePretty(graph);
+    } catch (IllegalStateException e) {
+      String why = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+      throw new BuildException(BuildException.Kind.ENVIRONMENT, "cannot write the graph: " + why, e);
     }
   }
 

@@ -1,13 +1,11 @@
 package io.jbuild.builder;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.cache.CacheIndex;
 import io.jbuild.graph.Vertex;
 import io.jbuild.oci.Digest;
 import io.jbuild.oci.Json;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code src/Main.java changed}, {@code parent changed}, {@code VERSION: 1.2 -> 1.3}.
  */
 final class CacheExplainer {
-  /** One step as remembered. */
-  record StepRecord(String name, String key, String parent, JsonNode op, Map<String, String> sources) {}
+  /** One step as remembered; {@code op} is the op's JSON as a tree of {@link Json#readTree}. */
+  record StepRecord(String name, String key, String parent, Object op, Map<String, String> sources) {}
 
   /** One build as remembered: its steps in the order they were keyed. */
   record BuildRecord(List<StepRecord> steps) {}
@@ -48,7 +46,13 @@ final class CacheExplainer {
   }
 
   void step(Vertex v, Digest key, Digest parent) {
-    JsonNode op = Json.mapper().valueToTree(v.op());
+    Object op;
+    try {
+      // the op's JSON as it is written, as a tree: compared with the last build's, read from its record
+      op = Json.readTree(Json.write(v.op()));
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // the binder's own output
+    }
     steps.put(v, new StepRecord(v.name(), key.toString(), parent == null ? null : parent.toString(), op,
         sources.getOrDefault(v, Map.of())));
     order.add(v);
@@ -119,9 +123,9 @@ final class CacheExplainer {
     }
   }
 
-  static String opDifference(JsonNode then, JsonNode now) {
-    JsonNode envThen = then.get("env");
-    JsonNode envNow = now.get("env");
+  static String opDifference(Object then, Object now) {
+    Object envThen = Json.field(then, "env");
+    Object envNow = Json.field(now, "env");
     if (envThen != null && envNow != null && !envThen.equals(envNow)) {
       Map<String, String> a = env(envThen);
       Map<String, String> b = env(envNow);
@@ -137,23 +141,28 @@ final class CacheExplainer {
         }
       }
     }
-    for (Iterator<String> it = now.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!Objects.equals(then.get(f), now.get(f))) {
-        return f + " changed: " + text(then.get(f)) + " → " + text(now.get(f));
+    if (now instanceof Map<?, ?> fields) {
+      for (Map.Entry<?, ?> f : fields.entrySet()) {
+        String name = (String) f.getKey();
+        boolean had = Json.has(then, name);
+        Object a = Json.field(then, name);
+        if (!had || !Objects.equals(a, f.getValue())) {
+          return name + " changed: " + text(a, had) + " → " + text(f.getValue(), true);
+        }
       }
     }
     return "the instruction changed";
   }
 
-  private static String text(JsonNode n) {
-    return n == null ? "(none)" : n.isTextual() ? n.asText() : n.toString();
+  /** As JsonNode's text: a string as it is, anything else as JSON, "(none)" when missing. */
+  private static String text(Object n, boolean present) {
+    return !present ? "(none)" : n instanceof String s ? s : Json.writeUnsorted(n, false);
   }
 
-  private static Map<String, String> env(JsonNode list) {
+  private static Map<String, String> env(Object list) {
     Map<String, String> m = new LinkedHashMap<>();
-    for (JsonNode e : list) {
-      String s = e.asText();
+    for (Object e : Json.elements(list)) {
+      String s = Json.text(e, "null");
       int eq = s.indexOf('=');
       m.put(eq < 0 ? s : s.substring(0, eq), eq < 0 ? "" : s.substring(eq + 1));
     }

@@ -1,6 +1,5 @@
 package io.jbuild.cache;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.oci.Digest;
 import io.jbuild.oci.Json;
 import io.jbuild.oci.MediaTypes;
@@ -21,6 +20,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -221,7 +221,7 @@ public final class GarbageCollector {
       for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
         try {
           Set<Digest> blobs = new HashSet<>();
-          collectDigests(Json.mapper().readTree(Files.readAllBytes(f)), blobs);
+          collectDigests(Json.readTree(Files.readAllBytes(f)), blobs);
           out.add(new Record(f, Files.getLastModifiedTime(f).toInstant(), blobs));
         } catch (NoSuchFileException gone) {
           // removed meanwhile
@@ -234,22 +234,22 @@ public final class GarbageCollector {
   }
 
   /** Every "digest" field of a record: its layer blob. */
-  private static void collectDigests(JsonNode n, Set<Digest> out) {
-    if (n == null) {
-      return;
-    }
-    if (n.isObject()) {
-      JsonNode d = n.get("digest");
-      if (d != null && d.isTextual()) {
+  private static void collectDigests(Object n, Set<Digest> out) {
+    if (n instanceof Map<?, ?> m) {
+      if (m.get("digest") instanceof String d) {
         try {
-          out.add(Digest.parse(d.asText()));
+          out.add(Digest.parse(d));
         } catch (IllegalArgumentException e) {
           // not a digest
         }
       }
-      n.elements().forEachRemaining(c -> collectDigests(c, out));
-    } else if (n.isArray()) {
-      n.elements().forEachRemaining(c -> collectDigests(c, out));
+      for (Object c : m.values()) {
+        collectDigests(c, out);
+      }
+    } else if (n instanceof List<?> l) {
+      for (Object c : l) {
+        collectDigests(c, out);
+      }
     }
   }
 
@@ -265,30 +265,35 @@ public final class GarbageCollector {
       if (store.size(d) > 4 << 20) {
         continue; // a layer, not JSON
       }
-      JsonNode n;
+      Object n;
       try {
-        n = Json.mapper().readTree(store.read(d));
+        n = Json.readTree(store.read(d));
       } catch (IOException e) {
         continue;
       }
-      if (n == null || !n.isObject()) {
+      if (!(n instanceof Map<?, ?>)) {
         continue;
       }
-      String mt = n.path("mediaType").asText("");
-      if (MediaTypes.isIndex(mt) || n.has("manifests")) {
-        for (JsonNode m : n.path("manifests")) {
-          todo.push(Digest.parse(m.path("digest").asText()));
+      String mt = Json.text(Json.field(n, "mediaType"), "");
+      if (MediaTypes.isIndex(mt) || Json.has(n, "manifests")) {
+        for (Object m : Json.elements(Json.field(n, "manifests"))) {
+          todo.push(Digest.parse(digestText(m)));
         }
-      } else if (MediaTypes.isManifest(mt) || n.has("layers")) {
-        if (n.has("config")) {
-          todo.push(Digest.parse(n.path("config").path("digest").asText()));
+      } else if (MediaTypes.isManifest(mt) || Json.has(n, "layers")) {
+        if (Json.has(n, "config")) {
+          todo.push(Digest.parse(digestText(Json.field(n, "config"))));
         }
-        for (JsonNode l : n.path("layers")) {
-          todo.push(Digest.parse(l.path("digest").asText()));
+        for (Object l : Json.elements(Json.field(n, "layers"))) {
+          todo.push(Digest.parse(digestText(l)));
         }
       }
     }
     return live;
+  }
+
+  /** JsonNode's {@code path("digest").asText()}: "" when missing, "null" for null. */
+  private static String digestText(Object descriptor) {
+    return Json.text(Json.field(descriptor, "digest"), Json.has(descriptor, "digest") ? "null" : "");
   }
 
   /** Sizes of blobs, snapshots and cache records. */

@@ -1,10 +1,9 @@
 package io.jbuild.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jbuild.api.BuildEvent;
 import io.jbuild.api.BuildException;
 import io.jbuild.api.BuildResult;
+import io.jbuild.oci.Json;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -23,7 +22,6 @@ import java.util.Set;
 final class JsonProgress implements ProgressView {
   /** Bumped when a field changes meaning or goes away; new fields may appear at any time. */
   static final int SCHEMA_VERSION = 1;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final PrintStream out;
   private final long startNanos = System.nanoTime();
@@ -165,10 +163,10 @@ final class JsonProgress implements ProgressView {
 
   private void print(Map<String, Object> m) {
     try {
-      out.println(JSON.writeValueAsString(m));
+      out.println(Json.writeUnsorted(m, false)); // in insertion order, as the schema shows them
       out.flush();
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a progress event did not serialise: " + m, e);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException("a progress event did not serialise: " + m, e.getCause());
     }
   }
 }

@@ -1,8 +1,7 @@
 package io.jbuild.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jbuild.api.BuildResult;
+import io.jbuild.oci.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,10 +27,6 @@ final class Metadata {
     }
     m.put("jbuild.tags", r.tags());
     m.put("jbuild.pushed", r.pushed());
-    try {
-      return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return Json.writeUnsorted(m, true) + "\n";
   }
 }

@@ -1,8 +1,8 @@
 package io.jbuild.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.api.BuildException;
 import io.jbuild.api.LocalImages;
+import io.jbuild.oci.ImageConfig;
 import io.jbuild.oci.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,7 +73,7 @@ final class StoreCommands {
           out.add(images.inspect(n));
         }
         if (format == null) {
-          System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
+          System.out.println(Json.writePretty(out));
           return Main.OK;
         }
         String path = format.trim();
@@ -82,16 +82,18 @@ final class StoreCommands {
           return Main.USAGE;
         }
         for (Map<String, Object> o : out) {
-          JsonNode node = Json.mapper().valueToTree(o);
+          // the value as JSON, as a tree (what databind's valueToTree gave)
+          Object node = Json.readTree(Json.write(o));
           for (String part : path.replaceAll("[{} ]", "").substring(1).split("\\.")) {
-            node = node == null ? null : node.get(part);
+            node = Json.field(node, part);
           }
-          System.out.println(node == null || node.isNull() ? "<no value>" : node.isValueNode() ? node.asText() : node.toString());
+          System.out.println(node == null ? "<no value>"
+              : node instanceof Map<?, ?> || node instanceof List<?> ? Json.writeUnsorted(node, false) : Json.text(node, ""));
         }
         return Main.OK;
       } catch (BuildException e) {
         return Errors.report(e);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      } catch (java.io.IOException | IllegalStateException e) {
         System.err.println("error: " + e.getMessage());
         return Main.BUILD_FAILED;
       }
@@ -108,12 +110,12 @@ final class StoreCommands {
     public Integer call() {
       try {
         Map<String, Object> info = LocalImages.open(root.get()).inspect(name);
-        JsonNode history = Json.mapper().valueToTree(info.get("History"));
+        List<?> history = (List<?>) info.get("History");
         System.out.printf("%-24s %-8s %s%n", "CREATED", "LAYER", "CREATED BY");
         for (int i = history.size() - 1; i >= 0; i--) {
-          JsonNode h = history.get(i);
-          System.out.printf("%-24s %-8s %s%n", h.path("created").asText(""),
-              h.path("empty_layer").asBoolean(false) ? "-" : "yes", h.path("created_by").asText(""));
+          ImageConfig.History h = (ImageConfig.History) history.get(i);
+          System.out.printf("%-24s %-8s %s%n", h.created() == null ? "" : h.created(),
+              h.isEmptyLayer() ? "-" : "yes", h.createdBy() == null ? "" : h.createdBy());
         }
         return Main.OK;
       } catch (BuildException e) {

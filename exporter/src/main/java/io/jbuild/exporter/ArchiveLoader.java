@@ -1,6 +1,5 @@
 package io.jbuild.exporter;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
@@ -275,8 +274,8 @@ public final class ArchiveLoader {
   // ---- OCI image layout ------------------------------------------------------------------------
 
   private List<LoadedImage> ociLayout() throws IOException {
-    JsonNode layout = parse("oci-layout", JsonNode.class);
-    if (!layout.path("imageLayoutVersion").isTextual()) {
+    Object layout = parse("oci-layout", Object.class, true);
+    if (!(Json.field(layout, "imageLayoutVersion") instanceof String)) {
       throw invalid("oci-layout", "no imageLayoutVersion");
     }
     ImageIndex index = parse("index.json", ImageIndex.class);
@@ -478,13 +477,18 @@ public final class ArchiveLoader {
   }
 
   private <T> T parse(String name, Class<T> type) {
+    return parse(name, type, false);
+  }
+
+  /** {@code nullable}: JSON null is a value (a tree's null), not "empty". */
+  private <T> T parse(String name, Class<T> type, boolean nullable) {
     byte[] bytes = json.get(name);
     if (bytes == null) {
       throw invalid(name, "missing");
     }
     try {
       T value = Json.read(bytes, type, name);
-      if (value == null) {
+      if (value == null && !nullable) {
         throw invalid(name, "empty JSON document");
       }
       return value;

@@ -1,6 +1,5 @@
 package io.jbuild.exporter;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
@@ -74,12 +73,7 @@ final class ImageContent {
 
   /** The media type a stored manifest declares (its field, else its shape). */
   static String mediaTypeOf(byte[] bytes, Digest digest) {
-    JsonNode n = Json.read(bytes, JsonNode.class, "manifest " + digest);
-    String mt = n.path("mediaType").asText("");
-    if (!mt.isEmpty()) {
-      return mt;
-    }
-    return n.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+    return MediaTypes.declaredBy(bytes, "manifest " + digest);
   }
 
   /**

@@ -29,6 +29,20 @@ public final class MediaTypes {
     return OCI_MANIFEST.equals(mediaType) || DOCKER_MANIFEST.equals(mediaType);
   }
 
+  /**
+   * The media type a stored manifest or index declares: its {@code mediaType} field, else its
+   * shape (with "manifests" an index, else a manifest). Malformed JSON is an
+   * {@link InvalidContentException} naming {@code what}.
+   */
+  public static String declaredBy(byte[] json, String what) {
+    Object n = Json.read(json, Object.class, what);
+    String mt = Json.text(Json.field(n, "mediaType"), "");
+    if (!mt.isEmpty()) {
+      return mt;
+    }
+    return Json.has(n, "manifests") ? OCI_INDEX : OCI_MANIFEST;
+  }
+
   /** The compression a layer media type implies: "gzip", "zstd" or "none". */
   public static String layerCompression(String mediaType) {
     if (mediaType.endsWith("+gzip") || mediaType.endsWith(".tar.gzip")) {

@@ -80,18 +80,18 @@ public final class CredentialStore {
       return null;
     }
     looked.add(name);
-    JsonNode root = readJson(file);
+    Map<?, ?> root = readConfig(file);
     String helper = null;
     String helperKind = null;
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.path("credHelpers").fields(); it.hasNext();) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (normalise(e.getKey()).equals(host)) {
-        helper = e.getValue().asText();
+    for (Map.Entry<?, ?> e : fields(root, "credHelpers")) {
+      if (normalise((String) e.getKey()).equals(host)) {
+        helper = Json.text(e.getValue(), "null");
         helperKind = "credHelpers";
       }
     }
-    if (helper == null && root.hasNonNull("credsStore") && !root.get("credsStore").asText().isEmpty()) {
-      helper = root.get("credsStore").asText();
+    Object store = root.get("credsStore");
+    if (helper == null && store != null && !Json.text(store, "null").isEmpty()) {
+      helper = Json.text(store, "null");
       helperKind = "credsStore";
     }
     if (helper != null) {
@@ -107,9 +107,8 @@ public final class CredentialStore {
         looked.add(source + ": no entry");
       }
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.path("auths").fields(); it.hasNext();) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!normalise(e.getKey()).equals(host)) {
+    for (Map.Entry<?, ?> e : fields(root, "auths")) {
+      if (!normalise((String) e.getKey()).equals(host)) {
         continue;
       }
       RegistryCredential c = fromAuthsEntry(e.getValue(), file);
@@ -120,12 +119,12 @@ public final class CredentialStore {
     return null;
   }
 
-  private static RegistryCredential fromAuthsEntry(JsonNode entry, Path file) throws IOException {
-    String identityToken = entry.path("identitytoken").asText("");
+  private static RegistryCredential fromAuthsEntry(Object entry, Path file) throws IOException {
+    String identityToken = Json.text(Json.field(entry, "identitytoken"), "");
     if (!identityToken.isEmpty()) {
       return RegistryCredential.identityToken(identityToken);
     }
-    String auth = entry.path("auth").asText("");
+    String auth = Json.text(Json.field(entry, "auth"), "");
     if (!auth.isEmpty()) {
       String decoded;
       try {
@@ -139,8 +138,8 @@ public final class CredentialStore {
       }
       return new RegistryCredential(decoded.substring(0, colon), decoded.substring(colon + 1));
     }
-    String user = entry.path("username").asText("");
-    String password = entry.path("password").asText("");
+    String user = Json.text(Json.field(entry, "username"), "");
+    String password = Json.text(Json.field(entry, "password"), "");
     return user.isEmpty() ? null : new RegistryCredential(user, password);
   }
 
@@ -150,59 +149,12 @@ public final class CredentialStore {
    * Returns where it was stored.
    */
   public String login(String registry, RegistryCredential credential) throws IOException {
-    Path file = dockerConfigFile();
-    String host = normalise(registry);
-    ObjectNode root = Files.isRegularFile(file) ? (ObjectNode) readJson(file) : Json.mapper().createObjectNode();
-    String helper = helperFor(root, host);
-    if (helper != null) {
-      Path program = findHelper(helper);
-      if (program == null) {
-        throw new IOException("credential helper docker-credential-" + helper + " (configured in " + file
-            + ") is not on the PATH");
-      }
-      ObjectNode payload = Json.mapper().createObjectNode();
-      payload.put("ServerURL", serverUrl(host));
-      payload.put("Username", credential.username());
-      payload.put("Secret", credential.secret());
-      runHelper(program, "store", Json.write(payload), "docker-credential-" + helper);
-      return "docker-credential-" + helper;
-    }
-    ObjectNode auths = root.has("auths") && root.get("auths").isObject()
-        ? (ObjectNode) root.get("auths") : root.putObject("auths");
-    removeKeys(auths, host);
-    ObjectNode entry = auths.putObject(configKey(host));
-    if (credential.isIdentityToken()) {
-      entry.put("identitytoken", credential.secret());
-    } else {
-      entry.put("auth", Base64.getEncoder().encodeToString(
-          (credential.username() + ":" + credential.secret()).getBytes(StandardCharsets.UTF_8)));
-    }
-    writeAtomically(file, root);
-    return file.toString();
+    return ConfigEdits.login(this, registry, credential);
   }
 
   /** Removes the credential of {@code registry}; false when there was none. */
   public boolean logout(String registry) throws IOException {
-    Path file = dockerConfigFile();
-    if (!Files.isRegularFile(file)) {
-      return false;
-    }
-    String host = normalise(registry);
-    ObjectNode root = (ObjectNode) readJson(file);
-    boolean removed = false;
-    String helper = helperFor(root, host);
-    if (helper != null) {
-      Path program = findHelper(helper);
-      if (program != null) {
-        removed = runHelper(program, "erase", serverUrl(host).getBytes(StandardCharsets.UTF_8),
-            "docker-credential-" + helper) != null;
-      }
-    }
-    if (root.get("auths") instanceof ObjectNode auths) {
-      removed |= removeKeys(auths, host);
-      writeAtomically(file, root);
-    }
-    return removed;
+    return ConfigEdits.logout(this, registry);
   }
 
   private Path dockerConfigFile() {
@@ -212,55 +164,18 @@ public final class CredentialStore {
     return config.dockerConfigDir().resolve("config.json");
   }
 
-  private static String helperFor(JsonNode root, String host) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.path("credHelpers").fields(); it.hasNext();) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (normalise(e.getKey()).equals(host)) {
-        return e.getValue().asText();
-      }
-    }
-    String store = root.path("credsStore").asText("");
-    return store.isEmpty() ? null : store;
+  /** The entries of an object field of a config file; none when it is missing or no object. */
+  private static java.util.Set<? extends Map.Entry<?, ?>> fields(Map<?, ?> root, String name) {
+    return root.get(name) instanceof Map<?, ?> m ? m.entrySet() : java.util.Set.of();
   }
 
-  private static boolean removeKeys(ObjectNode auths, String host) {
-    List<String> keys = new ArrayList<>();
-    auths.fieldNames().forEachRemaining(k -> {
-      if (normalise(k).equals(host)) {
-        keys.add(k);
-      }
-    });
-    keys.forEach(auths::remove);
-    return !keys.isEmpty();
-  }
-
-  private static void writeAtomically(Path file, JsonNode root) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), ".config-", ".json");
+  /** A config file for look-ups, without databind (login/logout edit it with databind). */
+  private static Map<?, ?> readConfig(Path file) throws IOException {
     try {
-      try {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system: the platform's defaults apply
+      if (Json.readTree(Files.readAllBytes(file)) instanceof Map<?, ?> m) {
+        return m;
       }
-      Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  private static JsonNode readJson(Path file) throws IOException {
-    try {
-      JsonNode n = Json.mapper().readTree(Files.readAllBytes(file));
-      if (n == null || !n.isObject()) {
-        throw new IOException("credentials file " + file + " does not hold a JSON object");
-      }
-      return n;
+      throw new IOException("credentials file " + file + " does not hold a JSON object");
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IOException("malformed credentials file " + file + ": " + e.getOriginalMessage(), e);
     }
@@ -281,9 +196,9 @@ public final class CredentialStore {
     if (out == null) {
       return null;
     }
-    JsonNode n = Json.mapper().readTree(out);
-    String user = n.path("Username").asText("");
-    String secret = n.path("Secret").asText("");
+    Object n = Json.readTree(out);
+    String user = Json.text(Json.field(n, "Username"), "");
+    String secret = Json.text(Json.field(n, "Secret"), "");
     if (secret.isEmpty()) {
       return null;
     }
@@ -340,5 +255,122 @@ public final class CredentialStore {
       case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> "docker.io";
       default -> k;
     };
+  }
+
+  /**
+   * {@code jbuild login/logout}: edits of config.json on databind's trees, which keep the file's
+   * order and format. A class of its own so that look-ups (every pull) load no databind class.
+   */
+  private static final class ConfigEdits {
+    private ConfigEdits() {}
+
+    static String login(CredentialStore store, String registry, RegistryCredential credential) throws IOException {
+      Path file = store.dockerConfigFile();
+      String host = normalise(registry);
+      ObjectNode root = Files.isRegularFile(file) ? (ObjectNode) readJson(file) : Json.mapper().createObjectNode();
+      String helper = helperFor(root, host);
+      if (helper != null) {
+        Path program = store.findHelper(helper);
+        if (program == null) {
+          throw new IOException("credential helper docker-credential-" + helper + " (configured in " + file
+              + ") is not on the PATH");
+        }
+        ObjectNode payload = Json.mapper().createObjectNode();
+        payload.put("ServerURL", serverUrl(host));
+        payload.put("Username", credential.username());
+        payload.put("Secret", credential.secret());
+        runHelper(program, "store", Json.write(payload), "docker-credential-" + helper);
+        return "docker-credential-" + helper;
+      }
+      ObjectNode auths = root.has("auths") && root.get("auths").isObject()
+          ? (ObjectNode) root.get("auths") : root.putObject("auths");
+      removeKeys(auths, host);
+      ObjectNode entry = auths.putObject(configKey(host));
+      if (credential.isIdentityToken()) {
+        entry.put("identitytoken", credential.secret());
+      } else {
+        entry.put("auth", Base64.getEncoder().encodeToString(
+            (credential.username() + ":" + credential.secret()).getBytes(StandardCharsets.UTF_8)));
+      }
+      writeAtomically(file, root);
+      return file.toString();
+    }
+
+    static boolean logout(CredentialStore store, String registry) throws IOException {
+      Path file = store.dockerConfigFile();
+      if (!Files.isRegularFile(file)) {
+        return false;
+      }
+      String host = normalise(registry);
+      ObjectNode root = (ObjectNode) readJson(file);
+      boolean removed = false;
+      String helper = helperFor(root, host);
+      if (helper != null) {
+        Path program = store.findHelper(helper);
+        if (program != null) {
+          removed = runHelper(program, "erase", serverUrl(host).getBytes(StandardCharsets.UTF_8),
+              "docker-credential-" + helper) != null;
+        }
+      }
+      if (root.get("auths") instanceof ObjectNode auths) {
+        removed |= removeKeys(auths, host);
+        writeAtomically(file, root);
+      }
+      return removed;
+    }
+
+    private static String helperFor(JsonNode root, String host) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.path("credHelpers").fields(); it.hasNext();) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (normalise(e.getKey()).equals(host)) {
+          return e.getValue().asText();
+        }
+      }
+      String store = root.path("credsStore").asText("");
+      return store.isEmpty() ? null : store;
+    }
+
+    private static boolean removeKeys(ObjectNode auths, String host) {
+      List<String> keys = new ArrayList<>();
+      auths.fieldNames().forEachRemaining(k -> {
+        if (normalise(k).equals(host)) {
+          keys.add(k);
+        }
+      });
+      keys.forEach(auths::remove);
+      return !keys.isEmpty();
+    }
+
+    private static void writeAtomically(Path file, JsonNode root) throws IOException {
+      Files.createDirectories(file.getParent());
+      Path tmp = Files.createTempFile(file.getParent(), ".config-", ".json");
+      try {
+        try {
+          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+          // not a POSIX file system: the platform's defaults apply
+        }
+        Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        try {
+          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    }
+
+    private static JsonNode readJson(Path file) throws IOException {
+      try {
+        JsonNode n = Json.mapper().readTree(Files.readAllBytes(file));
+        if (n == null || !n.isObject()) {
+          throw new IOException("credentials file " + file + " does not hold a JSON object");
+        }
+        return n;
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IOException("malformed credentials file " + file + ": " + e.getOriginalMessage(), e);
+      }
+    }
   }
 }

@@ -1,6 +1,5 @@
 package io.jbuild.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
 import io.jbuild.oci.ImageReference;
@@ -103,15 +102,15 @@ public final class RegistryAccess {
     }
     // Some registries answer application/json or nothing: the document's own mediaType field,
     // else its shape (image-index.md / manifest.md), decides.
-    JsonNode n = Json.read(bytes, JsonNode.class, "manifest " + ref);
-    String field = n.path("mediaType").asText("");
+    Object n = Json.read(bytes, Object.class, "manifest " + ref);
+    String field = Json.text(Json.field(n, "mediaType"), "");
     if (MediaTypes.isIndex(field) || MediaTypes.isManifest(field)) {
       return field;
     }
-    if (n.has("manifests")) {
+    if (Json.has(n, "manifests")) {
       return MediaTypes.OCI_INDEX;
     }
-    if (n.has("config") && n.has("layers")) {
+    if (Json.has(n, "config") && Json.has(n, "layers")) {
       return MediaTypes.OCI_MANIFEST;
     }
     throw new InvalidContentException("registry " + registry + ", repository " + repo + ": " + ref

@@ -1,6 +1,5 @@
 package io.jbuild.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.oci.Json;
 import java.io.File;
 import java.io.IOException;
@@ -173,26 +172,31 @@ public record RegistryConfig(
 
   /** Reads the registries file (format in the class comment) into {@code mirrors} and {@code insecure}. */
   static void readRegistriesFile(Path file, Map<String, List<String>> mirrors, Set<String> insecure) {
-    JsonNode root;
+    Object root;
     try {
-      root = Json.mapper().readTree(Files.readAllBytes(file));
+      root = Json.readTree(Files.readAllBytes(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the registries file " + file + ": " + e.getMessage(), e);
     }
-    if (root == null || !root.isObject()) {
+    if (!(root instanceof Map<?, ?>)) {
       throw new IllegalArgumentException("the registries file " + file + " must hold a JSON object");
     }
-    JsonNode m = root.path("mirrors");
-    m.fields().forEachRemaining(e -> {
-      List<String> hosts = new ArrayList<>();
-      if (!e.getValue().isArray()) {
-        throw new IllegalArgumentException("registries file " + file + ": mirrors." + e.getKey()
-            + " must be a list of hosts");
+    if (Json.field(root, "mirrors") instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        List<String> hosts = new ArrayList<>();
+        if (!(e.getValue() instanceof List<?> list)) {
+          throw new IllegalArgumentException("registries file " + file + ": mirrors." + e.getKey()
+              + " must be a list of hosts");
+        }
+        for (Object h : list) {
+          hosts.add(stripScheme(Json.text(h, "null")));
+        }
+        mirrors.put(((String) e.getKey()).toLowerCase(Locale.ROOT), hosts);
       }
-      e.getValue().forEach(h -> hosts.add(stripScheme(h.asText())));
-      mirrors.put(e.getKey().toLowerCase(Locale.ROOT), hosts);
-    });
-    root.path("insecure").forEach(h -> insecure.add(stripScheme(h.asText()).toLowerCase(Locale.ROOT)));
+    }
+    for (Object h : Json.elements(Json.field(root, "insecure"))) {
+      insecure.add(stripScheme(Json.text(h, "null")).toLowerCase(Locale.ROOT));
+    }
   }
 
   private static String stripScheme(String host) {

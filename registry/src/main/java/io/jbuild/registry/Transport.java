@@ -1,6 +1,5 @@
 package io.jbuild.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.oci.Json;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -319,10 +318,10 @@ final class Transport {
         throw new RegistryException(registry, repository, r.statusCode(), credentialSource(),
             "the token server " + realm + " refused a token for " + scopes + errorDetail(r.body()), retry, null);
       }
-      JsonNode n = Json.mapper().readTree(r.body());
-      String token = n.path("token").asText("");
+      Object n = Json.readTree(r.body());
+      String token = Json.text(Json.field(n, "token"), "");
       if (token.isEmpty()) {
-        token = n.path("access_token").asText("");
+        token = Json.text(Json.field(n, "access_token"), "");
       }
       if (token.isEmpty()) {
         throw new RegistryException(registry, repository, 200, credentialSource(),
@@ -447,11 +446,11 @@ final class Transport {
       return "";
     }
     try {
-      JsonNode n = Json.mapper().readTree(body);
+      Object n = Json.readTree(body);
       StringBuilder b = new StringBuilder();
-      for (JsonNode e : n.path("errors")) {
-        b.append(b.length() == 0 ? ": " : "; ").append(e.path("code").asText("")).append(' ')
-            .append(e.path("message").asText(""));
+      for (Object e : Json.elements(Json.field(n, "errors"))) {
+        b.append(b.length() == 0 ? ": " : "; ").append(Json.text(Json.field(e, "code"), "")).append(' ')
+            .append(Json.text(Json.field(e, "message"), ""));
       }
       if (b.length() > 0) {
         return b.toString();

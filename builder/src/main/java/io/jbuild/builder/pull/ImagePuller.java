@@ -1,6 +1,5 @@
 package io.jbuild.builder.pull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
@@ -105,12 +104,7 @@ public final class ImagePuller {
   private record Manifest(Descriptor descriptor, String mediaType, byte[] bytes) {}
 
   private static String mediaTypeOf(byte[] bytes, ImageReference ref) {
-    JsonNode n = Json.read(bytes, JsonNode.class, "manifest of " + ref);
-    String mt = n.path("mediaType").asText("");
-    if (!mt.isEmpty()) {
-      return mt;
-    }
-    return n.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+    return MediaTypes.declaredBy(bytes, "manifest of " + ref);
   }
 
   /**

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbuild.graph.ImageTarget;
 import io.jbuild.graph.Vertex;
+import io.jbuild.oci.Digest;
+import io.jbuild.oci.ImageConfig;
 import io.jbuild.oci.Json;
+import io.jbuild.oci.JsonEquivalence;
 import io.jbuild.oci.Platform;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -84,11 +87,24 @@ class GoldenTest {
     out.put("root", t.root().digest().toString());
     out.put("vertices", vertices);
     out.put("config", t.config());
+    // the binder (what builds use) writes all of it as databind does, and reads the config back
+    JsonEquivalence.assertSameWrite(out);
+    JsonEquivalence.assertSameRoundTrip(Json.write(t.config()), ImageConfig.class);
     return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n";
   }
 
+  /** A vertex's digest is over its definition as databind writes it (the goldens' digests were). */
+  private static void assertDigestAsDatabind(Vertex v, List<String> inputs) throws Exception {
+    Map<String, Object> definition = new LinkedHashMap<>();
+    definition.put("type", v.op().getClass().getSimpleName());
+    definition.put("op", v.op());
+    definition.put("inputs", inputs);
+    JsonEquivalence.assertSameWrite(definition);
+    assertEquals(Digest.sha256(Json.mapper().writeValueAsBytes(definition)), v.digest());
+  }
+
   private static void collect(Vertex v, Map<String, Boolean> seen,
-      List<Map<String, Object>> out) {
+      List<Map<String, Object>> out) throws Exception {
     if (seen.containsKey(v.digest().toString())) {
       return;
     }
@@ -109,6 +125,7 @@ class GoldenTest {
       inputs.add(i.digest().toString());
     }
     m.put("inputs", inputs);
+    assertDigestAsDatabind(v, inputs);
     out.add(m);
   }
 }
