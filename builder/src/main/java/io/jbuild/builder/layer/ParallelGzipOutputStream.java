@@ -76,14 +76,17 @@ final class ParallelGzipOutputStream extends OutputStream {
     if (length < 4096) {
       return false;
     }
+    // every other byte: 64 Ki samples of a full block measure random data at 7.997+
     int[] counts = new int[256];
-    for (int i = 0; i < length; i++) {
+    int samples = 0;
+    for (int i = 0; i < length; i += 2) {
       counts[input[i] & 0xff]++;
+      samples++;
     }
     double bits = 0;
     for (int c : counts) {
       if (c > 0) {
-        double p = (double) c / length;
+        double p = (double) c / samples;
         bits -= p * Math.log(p);
       }
     }
