@@ -80,17 +80,19 @@ final class BaseImageResolver implements ImageResolver {
       ImageManifest m = Json.read(store.read(e.getValue().digest()), ImageManifest.class, "manifest of " + e.getKey());
       if (store.contains(m.config().digest()) && m.layers().stream().allMatch(l -> store.contains(l.digest()))) {
         images.tag(e.getKey(), e.getValue());
+        // what the name says now is what this build used: the next build may be answered whole
+        localStates.put(e.getKey().toString(), BuildShortcut.baseState(images, store, e.getKey().toString()));
       }
     }
   }
 
   /**
-   * What each base reference named in the local store when this build resolved it (for {@link
-   * BuildShortcut}), or null when a base came from a registry: then the next build, which finds
-   * it named locally, leaves the record.
+   * What each base reference named in the local store when this build resolved it, or after
+   * this build pulled and named it (for {@link BuildShortcut}); null when a base is not named
+   * locally (a pull by digest, an incomplete one).
    */
   Map<String, String> localStates() {
-    return pulled.isEmpty() && localStates.size() == resolved.size() ? Map.copyOf(localStates) : null;
+    return localStates.size() == resolved.size() ? Map.copyOf(localStates) : null;
   }
 
   private Optional<ResolvedImage> local(ImageReference ref, Platform platform) throws IOException {

@@ -845,7 +845,10 @@ public final class DockerfileBuild {
     private int number(Vertex v) {
       return numbers.computeIfAbsent(v, k -> {
         int n = next.incrementAndGet();
-        names.put(n, v.name());
+        if (!(v.op() instanceof io.jbuild.graph.ImageOp)) {
+          // a FROM is a step only when its layers are fetched: a rebuild would not show it
+          names.put(n, v.name());
+        }
         return n;
       });
     }

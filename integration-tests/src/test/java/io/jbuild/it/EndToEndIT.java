@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -130,5 +131,20 @@ class EndToEndIT {
     assertTrue(text != null, "/isolation.txt is in the image");
     return text.lines().filter(l -> l.contains("="))
         .collect(java.util.stream.Collectors.toMap(l -> l.substring(0, l.indexOf('=')), l -> l.substring(l.indexOf('=') + 1)));
+  }
+
+  /** A base pulled and named by the first build counts for the shortcut record of the next one. */
+  @Test
+  void rebuild_afterTheBuildThatPulledTheBase_isAnsweredFromTheShortcutRecord(@TempDir Path tmp) throws Exception {
+    Path root = tmp.resolve("root");
+    Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM %s\nCOPY Dockerfile /d\n".formatted(base));
+    String first = Exec.jbuild(root, "build", "-q", "-t", "pulled:1", ctx.toString()).assertOk("first").stdout();
+    try (var records = Files.list(root.resolve("cache/shortcuts"))) {
+      assertEquals(1, records.count(), "the build that pulled its base leaves a record");
+    }
+    Exec again = Exec.jbuild(root, "build", "--progress=plain", "-t", "pulled:1", ctx.toString()).assertOk("again");
+    assertTrue(again.stderr().contains("0 steps run, 1 cached"), again.stderr());
+    assertTrue(again.stderr().contains(first.trim()), "the same image:\n" + again.stderr());
   }
 }
