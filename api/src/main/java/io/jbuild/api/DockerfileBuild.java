@@ -425,6 +425,9 @@ public final class DockerfileBuild {
     BuildShortcut shortcut = shortcut(store, text, outs);
     if (shortcut != null) {
       try {
+        // what a killed build left (mounts, RUN processes, files): the solver's start would
+        // clear it, and an answer from the record must not leave it there either
+        io.jbuild.builder.TmpJanitor.cleanStale(store.tmp());
         BuildResult r = shortcut.replay(refs, listener, t0);
         if (r != null) {
           return r;

@@ -19,14 +19,19 @@ import java.util.concurrent.TimeUnit;
  * belongs to dead processes. A tree is never removed while something is mounted below it, so a
  * leftover overlay can't take lower snapshot files with it.
  */
-final class TmpJanitor {
+public final class TmpJanitor {
   private TmpJanitor() {}
 
   static String processDirName() {
     return ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
-  static void cleanStale(Path tmp) throws IOException {
+  /**
+   * Removes the work directories of builds that are no longer running (killed), after killing
+   * the processes rooted in them and unmounting what they mounted. Every build does this before
+   * it starts work, also one answered from its shortcut record.
+   */
+  public static void cleanStale(Path tmp) throws IOException {
     List<Path> stale = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
       for (Path p : ds) {
