@@ -37,6 +37,16 @@ final class Train {
         Files.writeString(ctx.resolve("a.txt"), "b\n");
         Main.run(build);
         Main.run(new String[] {"images", "--root", root});
+        // a RUN step too (container runtime, mounts, process output), where a static busybox
+        // is installed (busybox-static): what an incremental build of an image loads
+        Path busybox = Path.of("/bin/busybox");
+        if (Files.isExecutable(busybox)) {
+          Path run = Files.createDirectories(dir.resolve("run"));
+          Files.copy(busybox, run.resolve("busybox"));
+          Files.writeString(run.resolve("Dockerfile"),
+              "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"sh\", \"-c\", \"echo trained > /t\"]\n");
+          Main.run(new String[] {"build", "--root", root, "--progress=plain", "-t", "train:2", run.toString()});
+        }
       }
     } finally {
       System.setOut(out);
