@@ -422,12 +422,16 @@ public final class DockerfileBuild {
       throw new BuildException(BuildException.Kind.INVALID_INPUT, "--push needs at least one -t NAME to push to", null);
     }
 
+    try {
+      // what killed builds left (mounts, RUN processes, work dirs) goes first, whichever way
+      // this build is answered: from its shortcut record or by the solver
+      io.jbuild.builder.TmpJanitor.cleanStale(store.tmp());
+    } catch (IOException | RuntimeException e) {
+      throw environment("cannot clean up after earlier builds", e, root.resolve("tmp"));
+    }
     BuildShortcut shortcut = shortcut(store, text, outs);
     if (shortcut != null) {
       try {
-        // what a killed build left (mounts, RUN processes, files): the solver's start would
-        // clear it, and an answer from the record must not leave it there either
-        io.jbuild.builder.TmpJanitor.cleanStale(store.tmp());
         BuildResult r = shortcut.replay(refs, listener, t0);
         if (r != null) {
           return r;

@@ -146,7 +146,7 @@ public final class Solver implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    TmpJanitor.cleanStale(root.tmp());
+    // the caller has cleared what killed builds left (TmpJanitor.cleanStale) before it started
     this.work = Files.createDirectories(root.tmp().resolve(TmpJanitor.processDirName()));
   }
 

@@ -28,8 +28,9 @@ public final class TmpJanitor {
 
   /**
    * Removes the work directories of builds that are no longer running (killed), after killing
-   * the processes rooted in them and unmounting what they mounted. Every build does this before
-   * it starts work, also one answered from its shortcut record.
+   * the processes rooted in them and unmounting what they mounted. A build does this once,
+   * before anything else (api.DockerfileBuild), whether its shortcut record or the solver
+   * answers it.
    */
   public static void cleanStale(Path tmp) throws IOException {
     List<Path> stale = new ArrayList<>();

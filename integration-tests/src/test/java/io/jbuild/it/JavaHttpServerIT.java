@@ -25,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * is cached in /var/cache/jbuild-test (JBUILD_TEST_CACHE) between runs.
  */
 class JavaHttpServerIT {
-  private static final Path CACHE = Path.of(System.getenv().getOrDefault("JBUILD_TEST_CACHE", "/var/cache/jbuild-test"));
   private static final Path REPO = Path.of(System.getProperty("jbuild.repo", ".."));
 
   @TempDir
@@ -37,7 +36,7 @@ class JavaHttpServerIT {
     for (String tool : List.of("debootstrap", "jlink", "podman", "runc")) {
       Prerequisites.requireTool(tool);
     }
-    Path debian = debianRootfsTarball();
+    Path debian = DebianRootfs.tarball();
     Path root = tmp.resolve("root");
     Path rootfs = Files.createDirectories(tmp.resolve("debian"));
     Exec.run("tar", "-xzf", debian.toString(), "-C", rootfs.toString(), "--numeric-owner").assertOk("unpack debian");
@@ -82,26 +81,5 @@ class JavaHttpServerIT {
       Exec.run("podman", "rmi", "-f", name);
     }
     assertTrue(Files.size(archive) > 0);
-  }
-
-  /** debootstrap --variant=minbase bookworm once, kept as a tarball in the cache dir. */
-  private static Path debianRootfsTarball() throws Exception {
-    Path tarball = CACHE.resolve("debian-bookworm-minbase.tar.gz");
-    if (Files.isRegularFile(tarball)) {
-      return tarball;
-    }
-    Files.createDirectories(CACHE);
-    Path dir = Files.createTempDirectory(CACHE, ".bookworm-");
-    try {
-      Exec.run(null, Map.of(), 1200, List.of("debootstrap", "--variant=minbase", "bookworm", dir.toString(),
-          System.getenv().getOrDefault("DEBIAN_MIRROR", "http://deb.debian.org/debian"))).assertOk("debootstrap");
-      Path part = CACHE.resolve(".debian-bookworm-minbase.tar.gz.part");
-      Exec.run(null, Map.of(), 600, List.of("tar", "-C", dir.toString(), "--numeric-owner", "-czf", part.toString(), "."))
-          .assertOk("tar debian");
-      Files.move(part, tarball, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Exec.run("rm", "-rf", dir.toString());
-    }
-    return tarball;
   }
 }

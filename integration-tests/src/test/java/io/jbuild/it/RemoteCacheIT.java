@@ -29,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * from a context in another directory: cache keys must not hold hosts or absolute paths.
  */
 class RemoteCacheIT {
-  private static final Path CACHE = Path.of(System.getenv().getOrDefault("JBUILD_TEST_CACHE", "/var/cache/jbuild-test"));
   private static final Path WORKLOAD = Path.of(System.getenv().getOrDefault("JBUILD_WORKLOADS",
       "/work/shared/bench/workloads")).resolve("realistic-java");
 
@@ -51,7 +50,7 @@ class RemoteCacheIT {
     Exec.jbuild(seed, "import", "-q", busybox.toString(), registry.host() + "/library/busybox:latest").assertOk("import busybox");
     Exec.jbuild(seed, "push", registry.host() + "/library/busybox:latest").assertOk("push busybox");
     Path debian = Files.createDirectories(shared.resolve("debian"));
-    Exec.run("tar", "-xzf", debianTarball().toString(), "-C", debian.toString(), "--numeric-owner").assertOk("unpack debian");
+    Exec.run("tar", "-xzf", DebianRootfs.tarball().toString(), "-C", debian.toString(), "--numeric-owner").assertOk("unpack debian");
     Exec.jbuild(seed, "import", "-q", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         debian.toString(), registry.host() + "/library/debian:bookworm").assertOk("import debian");
     Exec.jbuild(seed, "push", registry.host() + "/library/debian:bookworm").assertOk("push debian");
@@ -162,27 +161,5 @@ class RemoteCacheIT {
       }
     });
     return matching.size();
-  }
-
-  /** debootstrap --variant=minbase bookworm once, kept as a tarball (shared with JavaHttpServerIT). */
-  private static Path debianTarball() throws Exception {
-    Path tarball = CACHE.resolve("debian-bookworm-minbase.tar.gz");
-    if (Files.isRegularFile(tarball)) {
-      return tarball;
-    }
-    Prerequisites.requireTool("debootstrap");
-    Files.createDirectories(CACHE);
-    Path dir = Files.createTempDirectory(CACHE, ".bookworm-");
-    try {
-      Exec.run(null, Map.of(), 1200, List.of("debootstrap", "--variant=minbase", "bookworm", dir.toString(),
-          System.getenv().getOrDefault("DEBIAN_MIRROR", "http://deb.debian.org/debian"))).assertOk("debootstrap");
-      Path part = Files.createTempFile(CACHE, ".debian-bookworm-minbase", ".part");
-      Exec.run(null, Map.of(), 600, List.of("tar", "-C", dir.toString(), "--numeric-owner", "-czf", part.toString(), "."))
-          .assertOk("tar debian");
-      Files.move(part, tarball, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Exec.run("rm", "-rf", dir.toString());
-    }
-    return tarball;
   }
 }
