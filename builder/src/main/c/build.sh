@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds libjbuild.so, the JNI library of io.jbuild.builder.sys.LibC; run by builder/pom.xml
+# Builds libjbuild.so, the JNI library of io.jbuild.builder.sys.LibC, .Deflate and .NativeSha256; run by builder/pom.xml
 # (exec-maven-plugin, generate-sources) before javac, because javac needs its digest:
 #   build.sh CC JAVA_HOME OUT_DIR GENERATED_SOURCES
 # OUT_DIR/libjbuild.so: the library, in the class path folder of this platform
@@ -10,11 +10,11 @@
 # The JNI header javac -h writes is checked against the C file after javac (native-check).
 set -eu
 cc=$1 java_home=$2 out=$3 gen=$4
-src=$(dirname "$0")/jbuild_libc.c
+here=$(dirname "$0")
 mkdir -p "$out" "$gen/io/jbuild/builder/sys"
 # java_home is the JDK itself on JDK >= 9: include/jni.h and include/linux/jni_md.h
 "$cc" -O2 -fPIC -shared -Wall -Wextra -Werror -fvisibility=hidden \
-  -I"$java_home/include" -I"$java_home/include/linux" -o "$out/libjbuild.so" "$src"
+  -I"$java_home/include" -I"$java_home/include/linux" -o "$out/libjbuild.so" "$here/jbuild_libc.c" "$here/jbuild_deflate.c" "$here/jbuild_sha256.c" -ldl -lpthread
 sha=$(sha256sum "$out/libjbuild.so" | cut -c1-64)
 java="$gen/io/jbuild/builder/sys/NativeHash.java"
 cat > "$java.tmp" <<JAVA

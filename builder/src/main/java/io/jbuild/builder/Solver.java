@@ -862,14 +862,16 @@ public final class Solver implements AutoCloseable {
     patterns.addAll(op.excludes());
     java.util.function.Predicate<String> excluded = DockerIgnore.matcher(patterns);
     if (source.directory() != null) {
-      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents()).copy(op.sources(), op.destination());
+      new CopyFiles(source.directory(), dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents())
+          .writeNewDirectoriesTo(dirs.upper()).copy(op.sources(), op.destination());
       return;
     }
     Path srcBase = Files.createDirectories(dirs.base().resolve("source"));
     Path srcRoot = Files.createDirectories(srcBase.resolve("rootfs"));
     try (OverlayMount m = OverlayMount.mount(lowers(source.layers()), Files.createDirectories(srcBase.resolve("upper")),
         Files.createDirectories(srcBase.resolve("work")), srcRoot)) {
-      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents()).copy(op.sources(), op.destination());
+      new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents())
+          .writeNewDirectoriesTo(dirs.upper()).copy(op.sources(), op.destination());
     }
   }
 

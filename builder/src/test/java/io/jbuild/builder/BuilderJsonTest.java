@@ -50,11 +50,13 @@ class BuilderJsonTest {
     sources.put("src/Main.java", "100644 3 abc");
     sources.put("pom.xml", "100644 9 def");
     CacheExplainer.BuildRecord record = new CacheExplainer.BuildRecord(List.of(
-        new CacheExplainer.StepRecord("[1/2] RUN make", D.toString(), null, run, sources),
-        new CacheExplainer.StepRecord("[2/2] COPY", D.toString(), D.toString(), null, Map.of())));
+        new CacheExplainer.StepRecord("[1/2] RUN make", D.toString(), null, run, CacheExplainer.pack(sources)),
+        new CacheExplainer.StepRecord("[2/2] COPY", D.toString(), D.toString(), null, CacheExplainer.pack(Map.of()))));
     CacheExplainer.BuildRecord back = JsonEquivalence.assertSameRoundTrip(JsonEquivalence.assertSameWrite(record),
         CacheExplainer.BuildRecord.class);
     assertEquals(record, back);
+    assertEquals(sources, CacheExplainer.unpack(back.steps().get(0).sources()));
+    assertEquals(Map.of(), CacheExplainer.unpack(back.steps().get(1).sources()));
 
     Map<String, Object> now = new LinkedHashMap<>();
     now.put("args", List.of("sh", "-c", "make"));

@@ -3,6 +3,7 @@ package io.jbuild.exporter;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
+import io.jbuild.oci.GzipInput;
 import io.jbuild.oci.ImageConfig;
 import io.jbuild.oci.ImageIndex;
 import io.jbuild.oci.ImageManifest;
@@ -19,7 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -86,7 +86,7 @@ public final class ArchiveLoader {
     int b1 = in.read();
     int b2 = in.read();
     in.reset();
-    InputStream tarBytes = b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in, 256 * 1024) : in;
+    InputStream tarBytes = b1 == 0x1f && b2 == 0x8b ? GzipInput.open(in, 256 * 1024) : in;
     TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes, "UTF-8");
     TarArchiveEntry e;
     int entries = 0;
@@ -459,7 +459,7 @@ public final class ArchiveLoader {
       InputStream raw;
       if (b1 == 0x1f && b2 == 0x8b) {
         compression = MediaTypes.OCI_LAYER_GZIP;
-        raw = new GZIPInputStream(in, 256 * 1024);
+        raw = GzipInput.open(in, 256 * 1024);
       } else if (b1 == 0x28 && b2 == 0xb5 && b3 == 0x2f && b4 == 0xfd) {
         compression = MediaTypes.OCI_LAYER_ZSTD;
         raw = new io.airlift.compress.zstd.ZstdInputStream(in);

@@ -4,6 +4,7 @@ import io.airlift.compress.zstd.ZstdInputStream;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
+import io.jbuild.oci.GzipInput;
 import io.jbuild.oci.ImageConfig;
 import io.jbuild.oci.ImageManifest;
 import io.jbuild.oci.ImageReference;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
@@ -109,7 +109,7 @@ public final class DockerArchiveWriter {
         "layer " + layer.digest());
     try {
       return switch (MediaTypes.layerCompression(layer.mediaType())) {
-        case "gzip" -> new GZIPInputStream(raw, 64 * 1024);
+        case "gzip" -> GzipInput.open(raw, 64 * 1024);
         case "zstd" -> new ZstdInputStream(raw);
         default -> raw;
       };

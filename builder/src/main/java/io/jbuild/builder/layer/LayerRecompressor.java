@@ -5,6 +5,7 @@ import com.github.luben.zstd.ZstdOutputStream;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
+import io.jbuild.oci.GzipInput;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.DigestInputStream;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Re-encodes a layer blob with another compression (BuildKit's exporter options
@@ -61,7 +61,7 @@ public final class LayerRecompressor {
 
   private static InputStream decompress(InputStream in, Compression c) throws IOException {
     return switch (c) {
-      case GZIP -> new GZIPInputStream(in, 256 * 1024);
+      case GZIP -> GzipInput.open(in, 256 * 1024);
       case ZSTD -> new ZstdInputStream(in);
       case NONE -> in;
     };

@@ -1,11 +1,12 @@
 package io.jbuild.builder.layer;
 
-import io.jbuild.cache.FileTrees;
 import com.github.luben.zstd.ZstdInputStream;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.builder.sys.RootPath;
+import io.jbuild.cache.FileTrees;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
+import io.jbuild.oci.GzipInput;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Unpacks a layer blob into a new snapshot directory that overlayfs can use as a lower dir: OCI
@@ -96,7 +96,7 @@ public final class LayerUnpacker {
 
   private static InputStream decompress(InputStream in, Compression compression) throws IOException {
     return switch (compression) {
-      case GZIP -> new BufferedInputStream(new GZIPInputStream(in, 64 * 1024), 64 * 1024);
+      case GZIP -> new BufferedInputStream(GzipInput.open(in, 64 * 1024), 64 * 1024);
       case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);
       case NONE -> in;
     };

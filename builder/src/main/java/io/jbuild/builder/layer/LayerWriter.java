@@ -1,24 +1,23 @@
 package io.jbuild.builder.layer;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import io.jbuild.builder.sys.DirEntries;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
 import java.io.BufferedOutputStream;
+import java.io.FileInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -39,7 +38,6 @@ public final class LayerWriter {
   static final String WHITEOUT_PREFIX = ".wh.";
   static final String OPAQUE_MARKER = ".wh..wh..opq";
   private static final String OVERLAY_XATTR = "trusted.overlay.";
-  private static final String ATTRS = "unix:mode,uid,gid,size,lastModifiedTime,ino,dev,rdev,nlink";
   private static final int S_IFMT = 0170000;
   private static final int S_IFREG = 0100000;
   private static final int S_IFDIR = 0040000;
@@ -95,28 +93,26 @@ public final class LayerWriter {
     }
 
     void directory(Path dir, String prefix) throws IOException {
-      List<String> names = new ArrayList<>();
-      try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-        for (Path child : children) {
-          names.add(child.getFileName().toString());
-        }
-      }
-      names.sort(LayerWriter::compareUtf8);
-      for (String name : names) {
-        entry(dir.resolve(name), prefix, name);
+      // one native call a directory: names in byte order (as Go's filepath.Walk sorts them)
+      // with their lstat, instead of a JDK attribute map per entry
+      DirEntries children = LibC.statDir(dir);
+      while (children.next()) {
+        String name = children.name();
+        entry(dir.resolve(name), prefix, name, children);
       }
     }
 
-    private void entry(Path file, String prefix, String name) throws IOException {
-      Map<String, Object> a = Files.readAttributes(file, ATTRS, LinkOption.NOFOLLOW_LINKS);
-      int mode = (Integer) a.get("mode");
+    private void entry(Path file, String prefix, String name, DirEntries a) throws IOException {
+      int mode = a.mode();
       int format = mode & S_IFMT;
-      long mtime = ((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond();
+      long mtime = Math.floorDiv(a.mtimeNanos(), 1_000_000_000L);
       if (clamp != null && mtime > clamp) {
         mtime = clamp;
       }
+      long rdev = format == LibC.S_IFCHR || format == LibC.S_IFBLK
+          ? (Long) Files.getAttribute(file, "unix:rdev", LinkOption.NOFOLLOW_LINKS) : 0L;
       Map<String, byte[]> xattrs = xattrs(file);
-      if (format == LibC.S_IFCHR && (Long) a.get("rdev") == 0L
+      if (format == LibC.S_IFCHR && rdev == 0L
           || format == S_IFREG && xattrs.containsKey(OVERLAY_XATTR + "whiteout")) {
         // overlayfs whiteout (a 0/0 char device, or since Linux 6.7 an xattr whiteout)
         TarHeader h = new TarHeader();
@@ -136,8 +132,8 @@ public final class LayerWriter {
       TarHeader h = new TarHeader();
       h.name = prefix + name;
       h.mode = mode & 07777;
-      h.uid = (Integer) a.get("uid");
-      h.gid = (Integer) a.get("gid");
+      h.uid = (int) a.uid();
+      h.gid = (int) a.gid();
       h.mtimeSec = mtime;
       for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
         if (!x.getKey().startsWith(OVERLAY_XATTR)) {
@@ -159,9 +155,8 @@ public final class LayerWriter {
           directory(file, h.name);
         }
         case S_IFREG -> {
-          int nlink = (Integer) a.get("nlink");
-          if (nlink > 1) {
-            String key = a.get("dev") + ":" + a.get("ino");
+          if (a.nlink() > 1) {
+            String key = a.dev() + ":" + a.ino();
             String first = firstLinkByInode.putIfAbsent(key, h.name);
             if (first != null) {
               h.type = TarHeader.LINK;
@@ -171,9 +166,9 @@ public final class LayerWriter {
             }
           }
           h.type = TarHeader.REG;
-          h.size = (Long) a.get("size");
+          h.size = a.size();
           put(h);
-          try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+          try (InputStream in = new FileInputStream(file.toFile())) {
             tar.putContent(in, root.relativize(file).toString());
           }
         }
@@ -184,7 +179,6 @@ public final class LayerWriter {
         }
         case LibC.S_IFCHR, LibC.S_IFBLK -> {
           h.type = format == LibC.S_IFCHR ? TarHeader.CHR : TarHeader.BLK;
-          long rdev = (Long) a.get("rdev");
           h.devMajor = LibC.major(rdev);
           h.devMinor = LibC.minor(rdev);
           put(h);
@@ -224,11 +218,6 @@ public final class LayerWriter {
       }
       return result;
     }
-  }
-
-  static int compareUtf8(String a, String b) {
-    return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8),
-        b.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Lets the compressor finish without closing the store's writer before its commit. */

@@ -1,5 +1,6 @@
 package io.jbuild.builder.layer;
 
+import io.jbuild.builder.sys.Deflate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -14,17 +15,27 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * A gzip stream (RFC 1952) whose deflate data is made of 128 KiB blocks compressed on all cores,
- * the way pigz does it: each block is deflated on its own, primed with the last 32 KiB of the
- * input before it as a preset dictionary, and ended with a sync flush so the blocks concatenate
- * into one valid deflate stream; only the last one is final. The block boundaries depend on the
- * byte count alone, so the output is the same whatever the number of threads.
+ * A gzip stream (RFC 1952) of 128 KiB blocks compressed on all cores. The block boundaries depend
+ * on the byte count alone, so the output is the same whatever the number of threads.
+ *
+ * <p>With libdeflate ({@link Deflate#available()}), each block is a gzip member of its own (RFC
+ * 1952 2.2: "a gzip file consists of a series of members"), compressed whole by libdeflate at
+ * 2-3 times zlib's speed, with its own CRC-32 and size, as BGZF and eStargz layers are: every
+ * gzip reader of the ecosystem (Go's compress/gzip and pgzip in containerd, Docker, Podman,
+ * skopeo, umoci; pigz; zlib's gzread) reads the members on as one stream. jbuild's own readers
+ * go through {@link io.jbuild.oci.GzipInput}, as the JDK 17 GZIPInputStream may stop after a
+ * member when its source has no bytes available at that moment.
+ *
+ * <p>Without it (no libjbuild.so for this platform, no libdeflate.so.0), the blocks are deflated
+ * by zlib the way pigz does it: each is primed with the last 32 KiB of the input before it as a
+ * preset dictionary, and ended with a sync flush so the blocks concatenate into one deflate
+ * stream of one member; only the last one is final.
  *
  * <p>Speed first: deflate level 1 unless told otherwise (zlib runs at 25-40 MB/s a core on the
- * benchmark machine at level 1, 20 MB/s at level 6, for 0-25% more bytes on text), and a block
- * whose bytes look random (already compressed data: jars, archives, media; an order-0 entropy
- * above {@value #STORE_ABOVE_BITS} bits a byte) is written as stored deflate blocks, which
- * costs a copy, where deflating it would gain nothing.
+ * benchmark machine at level 1, 20 MB/s at level 6, for 0-25% more bytes on text; libdeflate at
+ * 90-135), and a block whose bytes look random (already compressed data: jars, archives, media;
+ * an order-0 entropy above {@value #STORE_ABOVE_BITS} bits a byte) is written as stored deflate
+ * blocks, which costs a copy, where deflating it would gain nothing.
  */
 final class ParallelGzipOutputStream extends OutputStream {
   private static final int BLOCK = 128 * 1024;
@@ -45,6 +56,11 @@ final class ParallelGzipOutputStream extends OutputStream {
   private final OutputStream out;
   private final CRC32 crc = new CRC32();
   private final ArrayDeque<Future<byte[]>> inFlight = new ArrayDeque<>();
+  /** One libdeflate compressor per level on each pool thread. */
+  private static final ThreadLocal<Deflate[]> COMPRESSORS = ThreadLocal.withInitial(() -> new Deflate[13]);
+  /** Whether each block becomes a gzip member of its own (libdeflate), else one zlib member. */
+  private final boolean members;
+  private boolean wroteMember;
   private byte[] block = new byte[BLOCK];
   private int fill;
   private byte[] dictionary; // the last DICT bytes of the input before the current block
@@ -52,19 +68,27 @@ final class ParallelGzipOutputStream extends OutputStream {
   private boolean closed;
   private final int level;
 
-  private ParallelGzipOutputStream(OutputStream out, int level) throws IOException {
+  private ParallelGzipOutputStream(OutputStream out, int level, boolean members) throws IOException {
     this.out = out;
     this.level = level;
-    out.write(HEADER);
+    this.members = members;
+    if (!members) {
+      out.write(HEADER);
+    }
   }
 
   static OutputStream create(OutputStream out) throws IOException {
-    return new ParallelGzipOutputStream(out, DEFAULT_LEVEL);
+    return create(out, DEFAULT_LEVEL);
   }
 
   /** With a deflate level (1-9; 0 stores everything). */
   static OutputStream create(OutputStream out, int level) throws IOException {
-    return new ParallelGzipOutputStream(out, level);
+    return new ParallelGzipOutputStream(out, level, Deflate.available());
+  }
+
+  /** The zlib way (one member, preset dictionaries), whether libdeflate is here or not. */
+  static OutputStream zlib(OutputStream out, int level) throws IOException {
+    return new ParallelGzipOutputStream(out, level, false);
   }
 
   /**
@@ -103,7 +127,9 @@ final class ParallelGzipOutputStream extends OutputStream {
     if (closed) {
       throw new IOException("stream closed");
     }
-    crc.update(b, off, len);
+    if (!members) {
+      crc.update(b, off, len);
+    }
     total += len;
     while (len > 0) {
       int n = Math.min(len, BLOCK - fill);
@@ -120,6 +146,19 @@ final class ParallelGzipOutputStream extends OutputStream {
   private void submit(boolean last) throws IOException {
     byte[] input = block;
     int length = fill;
+    if (members) {
+      if (length > 0 || !wroteMember) { // an empty stream still needs one (empty) member
+        int lvl = level;
+        inFlight.add(POOL.submit(() -> member(input, length, lvl)));
+        wroteMember = true;
+        block = new byte[BLOCK];
+        fill = 0;
+      }
+      while (inFlight.size() > 2 * THREADS) {
+        drainOne();
+      }
+      return;
+    }
     byte[] dict = dictionary;
     if (length >= DICT) {
       dictionary = Arrays.copyOfRange(input, length - DICT, length);
@@ -139,6 +178,63 @@ final class ParallelGzipOutputStream extends OutputStream {
     while (inFlight.size() > 2 * THREADS) {
       drainOne();
     }
+  }
+
+  /**
+   * One gzip member of a block: the header, the block deflated by libdeflate (or stored, when it
+   * looks random, the level is 0 or deflate would not make it smaller), its CRC-32 and size.
+   */
+  static byte[] member(byte[] input, int length, int level) {
+    CRC32 c = new CRC32();
+    c.update(input, 0, length);
+    int storedSize = storedSize(length);
+    byte[] out;
+    int pos;
+    if (level == 0 || incompressible(input, length)) {
+      out = new byte[HEADER.length + storedSize + 8];
+      pos = stored(input, length, out, HEADER.length);
+    } else {
+      Deflate[] byLevel = COMPRESSORS.get();
+      int lvl = Math.min(level, 12);
+      if (byLevel[lvl] == null) {
+        byLevel[lvl] = Deflate.create(lvl);
+      }
+      Deflate d = byLevel[lvl];
+      out = new byte[HEADER.length + Math.max(d.bound(length), storedSize) + 8];
+      int n = d.compress(input, 0, length, out, HEADER.length);
+      pos = n <= storedSize ? HEADER.length + n : stored(input, length, out, HEADER.length);
+    }
+    System.arraycopy(HEADER, 0, out, 0, HEADER.length);
+    long crcValue = c.getValue();
+    for (int i = 0; i < 4; i++) {
+      out[pos + i] = (byte) (crcValue >> (8 * i));
+      out[pos + 4 + i] = (byte) (length >> (8 * i));
+    }
+    pos += 8;
+    return pos == out.length ? out : Arrays.copyOf(out, pos);
+  }
+
+  /** The size of {@code length} bytes as stored deflate blocks (RFC 1951 3.2.4), at least one. */
+  private static int storedSize(int length) {
+    int blocks = Math.max(1, (length + 65534) / 65535);
+    return length + 5 * blocks;
+  }
+
+  /** Writes stored deflate blocks of at most 65,535 bytes, the last one final; returns the end. */
+  private static int stored(byte[] input, int length, byte[] out, int pos) {
+    int off = 0;
+    do {
+      int n = Math.min(65535, length - off);
+      out[pos] = (byte) (off + n == length ? 1 : 0); // BFINAL, BTYPE 00, then byte-aligned
+      out[pos + 1] = (byte) n;
+      out[pos + 2] = (byte) (n >> 8);
+      out[pos + 3] = (byte) ~n;
+      out[pos + 4] = (byte) (~n >> 8);
+      System.arraycopy(input, off, out, pos + 5, n);
+      pos += 5 + n;
+      off += n;
+    } while (off < length);
+    return pos;
   }
 
   private static byte[] deflate(byte[] input, int length, byte[] dict, boolean last, int level) {
@@ -210,6 +306,10 @@ final class ParallelGzipOutputStream extends OutputStream {
       closed = true;
       while (!inFlight.isEmpty()) {
         drainOne();
+      }
+      if (members) {
+        out.flush();
+        return;
       }
       long c = crc.getValue();
       out.write(new byte[] {(byte) c, (byte) (c >> 8), (byte) (c >> 16), (byte) (c >> 24),

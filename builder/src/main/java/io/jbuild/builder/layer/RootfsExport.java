@@ -1,12 +1,13 @@
 package io.jbuild.builder.layer;
 
-import io.jbuild.cache.FileTrees;
 import com.github.luben.zstd.ZstdInputStream;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.builder.sys.RootPath;
 import io.jbuild.cache.ContentStore;
+import io.jbuild.cache.FileTrees;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
+import io.jbuild.oci.GzipInput;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The final filesystem of an image, made from its layers in the content store alone: BuildKit's
@@ -276,7 +276,7 @@ public final class RootfsExport {
 
   private static InputStream decompress(InputStream in, Compression compression) throws IOException {
     return switch (compression) {
-      case GZIP -> new BufferedInputStream(new GZIPInputStream(in, 64 * 1024), 64 * 1024);
+      case GZIP -> new BufferedInputStream(GzipInput.open(in, 64 * 1024), 64 * 1024);
       case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);
       case NONE -> in;
     };

@@ -18,6 +18,7 @@ import java.util.TreeMap;
 final class TarWriter implements AutoCloseable {
   private static final int BLOCK = 512;
   private static final byte[] ZEROS = new byte[BLOCK];
+  private static final byte[] USTAR = {'u', 's', 't', 'a', 'r', 0};
   private final OutputStream out;
   private long remaining;
   private long written;
@@ -126,7 +127,7 @@ final class TarWriter implements AutoCloseable {
     octal(b, 136, 12, fitsOctal(mtime, 12) ? mtime : 0);
     b[156] = type;
     System.arraycopy(link, 0, b, 157, link.length);
-    System.arraycopy(ascii("ustar\0"), 0, b, 257, 6);
+    System.arraycopy(USTAR, 0, b, 257, 6);
     b[263] = '0';
     b[264] = '0';
     if (type == TarHeader.CHR || type == TarHeader.BLK) {
@@ -138,8 +139,7 @@ final class TarWriter implements AutoCloseable {
     for (byte x : b) {
       sum += x & 0xff;
     }
-    byte[] chk = ascii(String.format("%06o", sum));
-    System.arraycopy(chk, 0, b, 148, 6);
+    digits(b, 148, 6, sum); // "%06o", NUL, space: as Go writes it
     b[154] = 0;
     b[155] = ' ';
     return b;
@@ -149,11 +149,18 @@ final class TarWriter implements AutoCloseable {
     return v >= 0 && v < (1L << (3 * (width - 1)));
   }
 
+  /** {@code width - 1} zero-padded octal digits and a NUL. */
   private static void octal(byte[] b, int off, int width, long v) {
-    String s = Long.toOctalString(v);
-    String padded = "0".repeat(width - 1 - s.length()) + s;
-    System.arraycopy(ascii(padded), 0, b, off, width - 1);
+    digits(b, off, width - 1, v);
     b[off + width - 1] = 0;
+  }
+
+  /** {@code v} (which fits) as exactly {@code count} zero-padded octal digits. */
+  private static void digits(byte[] b, int off, int count, long v) {
+    for (int i = off + count - 1; i >= off; i--) {
+      b[i] = (byte) ('0' + (v & 7));
+      v >>>= 3;
+    }
   }
 
   /** Octal when it fits, else GNU base-256 (as Go does for device numbers). */

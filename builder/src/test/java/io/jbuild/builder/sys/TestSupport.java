@@ -109,4 +109,15 @@ public final class TestSupport {
     }
     return out;
   }
+
+  /** Runs a command and returns its standard output as bytes (stderr inherited); fails unless it exits 0. */
+  public static byte[] shBytes(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    int exit = p.waitFor();
+    if (exit != 0) {
+      fail(String.join(" ", command) + " exited " + exit);
+    }
+    return out;
+  }
 }
