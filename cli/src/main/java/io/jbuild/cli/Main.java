@@ -36,6 +36,8 @@ public final class Main {
       System.out.flush();
       return OK;
     }
+    // the launcher runs the JVM with C1 alone: SHA-256 must not be the JDK's Java code then
+    io.jbuild.api.NativeDigests.install();
     BuildCommand quick = BuildCommand.quick(args);
     if (quick != null && (args[0].equals("build") || !JbuildCommand.SUBCOMMANDS.containsKey(args[0]))) {
       try {
