@@ -7,7 +7,6 @@ import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
 import java.io.BufferedOutputStream;
-import java.io.FileInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -168,7 +167,7 @@ public final class LayerWriter {
           h.type = TarHeader.REG;
           h.size = a.size();
           put(h);
-          try (InputStream in = new FileInputStream(file.toFile())) {
+          try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             tar.putContent(in, root.relativize(file).toString());
           }
         }
