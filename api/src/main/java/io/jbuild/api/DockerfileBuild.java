@@ -466,7 +466,8 @@ public final class DockerfileBuild {
     }
     SolvedImage image;
     java.util.Set<Digest> keysUsed;
-    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, Compression.GZIP, epoch, jobs, noCache, secrets);
+    SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, layerCompression(outs),
+        epoch, jobs, noCache, secrets);
     try (Solver s = new Solver(store, puller, options, events)) {
       solver = s;
       s.explainAgainst(context.toAbsolutePath().normalize() + "\0" + (dockerfileContent != null ? "-" : dockerfilePath().toAbsolutePath().normalize())
@@ -578,6 +579,30 @@ public final class DockerfileBuild {
     return new BuildResult(image.config().digest(), image.manifest(),
         refs.stream().map(ImageReference::familiar).toList(), image.layersSize(),
         System.nanoTime() - t0, events.run.get(), events.cached.get(), outputsDone, pushed);
+  }
+
+  /**
+   * What the steps write their layers in: zstd when every output that carries layers (image,
+   * oci, docker, registry, --push) asks for zstd at its default level, so that each layer is
+   * compressed once instead of in gzip and again at the export; gzip otherwise. Cached layers
+   * keep what they were written in; an export re-encodes those that differ (ExportVariant).
+   */
+  private Compression layerCompression(List<Output> outs) throws BuildException {
+    boolean zstd = false;
+    boolean imageOrRegistry = false;
+    for (Output o : outs) {
+      if (o.type().equals("local") || o.type().equals("tar")) {
+        continue;
+      }
+      ExportVariant v = ExportVariant.of(o);
+      if (v.compression() != Compression.ZSTD || v.level() != null) {
+        return Compression.GZIP;
+      }
+      zstd = true;
+      imageOrRegistry |= o.type().equals("image") || o.type().equals("registry");
+    }
+    // --push without an image or registry output pushes the default variant: gzip
+    return zstd && (!push || imageOrRegistry) ? Compression.ZSTD : Compression.GZIP;
   }
 
   /**

@@ -147,7 +147,7 @@ final class ImageTree {
     raw.reset();
     if (b0 == 0x1f && b1 == 0x8b || b0 == 0x28 && b1 == 0xb5) {
       try {
-        return new CompressorStreamFactory().createCompressorInputStream(raw);
+        return new CompressorStreamFactory(true).createCompressorInputStream(raw);
       } catch (org.apache.commons.compress.compressors.CompressorException ex) {
         throw new IOException(ex);
       }

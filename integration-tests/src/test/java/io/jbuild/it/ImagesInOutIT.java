@@ -141,6 +141,35 @@ class ImagesInOutIT {
     assertEquals("application/vnd.docker.image.rootfs.diff.tar.gzip", dm.get("layers").get(0).get("mediaType").asText());
   }
 
+  /** compression=zstd on every output: the steps write their layers in zstd, not in gzip first. */
+  @Test
+  void zstdOnEveryOutput_layersAreCompressedOnceInZstd() throws Exception {
+    Path c = Files.createDirectories(shared.resolve("ctx-zstd"));
+    BusyboxRootfs.create(c.resolve("rootfs"));
+    Files.writeString(c.resolve("Dockerfile"), "FROM scratch\nCOPY rootfs/ /\nRUN echo zstd > /z.txt\n");
+    Path root = shared.resolve("root-zstd");
+    Path z = shared.resolve("only-zstd.tar");
+
+    Exec.jbuild(root, "build", "-q", "-o", "type=oci,dest=" + z + ",compression=zstd", c.toString())
+        .assertOk("build with a zstd output only");
+
+    int layers = 0;
+    try (java.util.stream.Stream<Path> blobs = Files.walk(root.resolve("blobs"))) {
+      for (Path b : blobs.filter(Files::isRegularFile).toList()) {
+        byte[] head;
+        try (java.io.InputStream in = Files.newInputStream(b)) {
+          head = in.readNBytes(4);
+        }
+        assertFalse(head.length >= 2 && head[0] == 0x1f && head[1] == (byte) 0x8b, b + " was written in gzip");
+        if (head.length == 4 && head[0] == 0x28 && head[1] == (byte) 0xb5 && head[2] == 0x2f && head[3] == (byte) 0xfd) {
+          layers++;
+        }
+      }
+    }
+    assertEquals(2, layers, "the COPY and the RUN layer, in zstd");
+    Exec.run("skopeo", "copy", "oci-archive:" + z, "oci:" + shared.resolve("zstd-only-copy")).assertOk("skopeo reads it");
+  }
+
   @Test
   void ociOutput_toStdout_streamsALayoutThatTarLists() throws Exception {
     Exec r = sh(jbuildCommand(shared.resolve("root")) + " build -q -o type=oci,dest=- " + ctx + " | tar -t", Map.of())

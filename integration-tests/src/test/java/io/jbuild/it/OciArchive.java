@@ -57,7 +57,7 @@ final class OciArchive {
     String digest = manifest().get("layers").get(i).get("digest").asText();
     Map<String, TarEntry> out = new LinkedHashMap<>();
     try (InputStream raw = new java.io.ByteArrayInputStream(blob(digest));
-         TarArchiveInputStream in = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
+         TarArchiveInputStream in = new TarArchiveInputStream(new GzipCompressorInputStream(raw, true))) {
       TarArchiveEntry e;
       while ((e = in.getNextEntry()) != null) {
         out.put(e.getName().replaceFirst("^\\./", ""), new TarEntry(e.getName(), e.getMode(),

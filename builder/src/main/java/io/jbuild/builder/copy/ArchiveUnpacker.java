@@ -64,7 +64,7 @@ final class ArchiveUnpacker {
       return raw;
     }
     try {
-      return new BufferedInputStream(new CompressorStreamFactory().createCompressorInputStream(raw), 1 << 16);
+      return new BufferedInputStream(new CompressorStreamFactory(true).createCompressorInputStream(raw), 1 << 16);
     } catch (CompressorException e) {
       raw.close();
       throw new IOException("cannot decompress " + file.getFileName() + ": " + e.getMessage(), e);

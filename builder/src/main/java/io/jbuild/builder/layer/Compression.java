@@ -1,6 +1,10 @@
 package io.jbuild.builder.layer;
 
+import com.github.luben.zstd.ZstdOutputStream;
 import io.jbuild.oci.MediaTypes;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 
 /** How a layer blob is compressed, and so which OCI layer media type it has (image-spec layer.md). */
 public enum Compression {
@@ -16,6 +20,21 @@ public enum Compression {
 
   public String mediaType() {
     return mediaType;
+  }
+
+  private static final int CORES = Runtime.getRuntime().availableProcessors();
+
+  /**
+   * A stream that compresses into {@code out}; null level: the default (gzip 1, zstd 3, what
+   * BuildKit uses for zstd too). zstd runs on every core: with workers its output depends on
+   * the level alone, not on how many there are (zstd's multi-threaded format is deterministic).
+   */
+  OutputStream compressor(OutputStream out, Integer level) throws IOException {
+    return switch (this) {
+      case GZIP -> level == null ? ParallelGzipOutputStream.create(out) : ParallelGzipOutputStream.create(out, level);
+      case ZSTD -> new BufferedOutputStream(new ZstdOutputStream(out, level == null ? 3 : level).setWorkers(CORES), 256 * 1024);
+      case NONE -> new BufferedOutputStream(out, 256 * 1024);
+    };
   }
 
   /** The compression of a layer media type, OCI or Docker. */

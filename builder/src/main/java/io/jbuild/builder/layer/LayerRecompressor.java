@@ -1,13 +1,11 @@
 package io.jbuild.builder.layer;
 
 import com.github.luben.zstd.ZstdInputStream;
-import com.github.luben.zstd.ZstdOutputStream;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
 import io.jbuild.oci.GzipInput;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +33,7 @@ public final class LayerRecompressor {
          ContentStore.Writer blob = store.writer()) {
       DigestInputStream tar = new DigestInputStream(decompress(new BufferedInputStream(raw, 256 * 1024),
           Compression.of(layer.mediaType())), Digest.newSha256());
-      try (OutputStream out = compressor(to, level, new FilterOutputStream(blob) {
+      try (OutputStream out = to.compressor(new FilterOutputStream(blob) {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
           out.write(b, off, len);
@@ -45,7 +43,7 @@ public final class LayerRecompressor {
         public void close() throws IOException {
           out.flush(); // the writer is committed, not closed, below
         }
-      })) {
+      }, level)) {
         tar.transferTo(out);
       }
       raw.transferTo(OutputStream.nullOutputStream()); // verify the whole source blob
@@ -64,15 +62,6 @@ public final class LayerRecompressor {
       case GZIP -> GzipInput.open(in, 256 * 1024);
       case ZSTD -> new ZstdInputStream(in);
       case NONE -> in;
-    };
-  }
-
-  private static OutputStream compressor(Compression c, Integer level, OutputStream out) throws IOException {
-    return switch (c) {
-      case GZIP -> level == null ? ParallelGzipOutputStream.create(out) : ParallelGzipOutputStream.create(out, level);
-      // zstd-jni's default level is 3, what BuildKit uses too
-      case ZSTD -> new BufferedOutputStream(new ZstdOutputStream(out, level == null ? 3 : level), 256 * 1024);
-      case NONE -> new BufferedOutputStream(out, 256 * 1024);
     };
   }
 }

@@ -1,6 +1,5 @@
 package io.jbuild.builder.layer;
 
-import com.github.luben.zstd.ZstdOutputStream;
 import io.jbuild.builder.sys.DirEntries;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.cache.ContentStore;
@@ -53,7 +52,7 @@ public final class LayerWriter {
     try (ContentStore.Writer blob = store.writer()) {
       MessageDigest diffSha = Digest.newSha256();
       boolean empty;
-      OutputStream compressed = compressor(compression, new KeepOpen(blob));
+      OutputStream compressed = compression.compressor(new KeepOpen(blob), null);
       try (TarWriter tar = new TarWriter(new BufferedOutputStream(
           new DigestOutputStream(compressed, diffSha), 64 * 1024))) {
         Walk walk = new Walk(dir, tar, sourceDateEpoch);
@@ -66,15 +65,6 @@ public final class LayerWriter {
       return new LayerBlob(Descriptor.of(compression.mediaType(), digest, blob.size()),
           Digest.ofSha256(diffSha.digest()), empty);
     }
-  }
-
-  private static OutputStream compressor(Compression compression, OutputStream out)
-      throws IOException {
-    return switch (compression) {
-      case GZIP -> ParallelGzipOutputStream.create(out);
-      case ZSTD -> new BufferedOutputStream(new ZstdOutputStream(out, 3), 64 * 1024);
-      case NONE -> new BufferedOutputStream(out, 64 * 1024);
-    };
   }
 
   /** One depth-first walk, children in byte order of their names as Go's filepath.Walk does. */

@@ -72,9 +72,9 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
       return;
     }
     java.util.Objects.checkFromIndexSize(offset, len, input.length);
-    if (len < 64 && smallLength + len <= SMALL) {
+    if (len < 64 && smallLength + len < SMALL) {
       System.arraycopy(input, offset, small, smallLength, len);
-      smallLength += len;
+      smallLength += len; // stays below SMALL: a single byte always has room
       return;
     }
     flush();

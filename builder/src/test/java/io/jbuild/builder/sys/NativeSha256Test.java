@@ -44,6 +44,26 @@ class NativeSha256Test {
     }
   }
 
+  /** Short updates gather in a buffer: filling it exactly, then one byte more, must flush. */
+  @Test
+  void digest_shortUpdatesThatFillTheBufferExactly_thenSingleBytes() throws Exception {
+    requireIt();
+    byte[] data = new byte[1000];
+    new Random(9).nextBytes(data);
+    for (int chunk : new int[] {1, 2, 16, 32, 63}) { // 256 bytes exactly in all but 63
+      NativeSha256 md = new NativeSha256();
+      int off = 0;
+      while (off + chunk <= 256) {
+        md.update(data, off, chunk);
+        off += chunk;
+      }
+      for (; off < data.length; off++) {
+        md.update(data[off]);
+      }
+      assertArrayEquals(jdk().digest(data), md.digest(), "chunks of " + chunk);
+    }
+  }
+
   @Test
   void clone_continuesIndependently_andResetStartsOver() throws Exception {
     requireIt();
