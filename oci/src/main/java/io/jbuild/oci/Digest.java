@@ -55,7 +55,23 @@ public record Digest(String algorithm, String encoded) implements Comparable<Dig
     return new Digest("sha256", HexFormat.of().formatHex(rawDigest));
   }
 
+  /** Where {@link #newSha256} gets its digests: the JDK's, unless {@link #useSha256} said otherwise. */
+  private static volatile java.util.function.Supplier<MessageDigest> sha256Factory = Digest::jdkSha256;
+
+  /**
+   * Makes {@link #newSha256} (every SHA-256 jbuild computes) come from {@code factory}: the CLI
+   * installs libcrypto's (builder's NativeSha256) this way, without touching the JVM's security
+   * providers (inserting one loads all of them: 60 ms of every start).
+   */
+  public static void useSha256(java.util.function.Supplier<MessageDigest> factory) {
+    sha256Factory = java.util.Objects.requireNonNull(factory);
+  }
+
   public static MessageDigest newSha256() {
+    return sha256Factory.get();
+  }
+
+  private static MessageDigest jdkSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

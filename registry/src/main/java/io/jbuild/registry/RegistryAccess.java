@@ -452,8 +452,11 @@ public final class RegistryAccess {
   }
 
   static MessageDigest newDigest(String algorithm) {
+    if (!algorithm.equals("sha512")) {
+      return Digest.newSha256();
+    }
     try {
-      return MessageDigest.getInstance(algorithm.equals("sha512") ? "SHA-512" : "SHA-256");
+      return MessageDigest.getInstance("SHA-512");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -1,19 +1,15 @@
 package io.jbuild.builder.sys;
 
 import java.security.MessageDigest;
-import java.security.Provider;
-import java.security.Security;
-import java.util.List;
-import java.util.Map;
 
 /**
  * SHA-256 through OpenSSL's libcrypto (builder/src/main/c/jbuild_sha256.c), as a {@link
  * MessageDigest}. It runs at the speed of the JDK's SHA-256 after C2 has compiled it (both use
  * the CPU's SHA extensions), but from the first byte and with the C1 compiler alone: the CLI
- * {@link #install installs} it as the first provider of "SHA-256", and its launcher then runs
- * the JVM without C2, whose compiler thread would otherwise take a core-second of a 4 s build
- * on two cores. Where libjbuild.so or libcrypto is missing, {@link #available()} is false and
- * nothing is installed.
+ * makes it what {@code io.jbuild.oci.Digest.newSha256()} returns (api's NativeDigests), and its
+ * launcher then runs the JVM without C2, whose compiler thread would otherwise take a
+ * core-second of a 4 s build on two cores. Where libjbuild.so or libcrypto is missing, {@link
+ * #available()} is false and the JDK's SHA-256 stays.
  */
 public final class NativeSha256 extends MessageDigest implements Cloneable {
   private static final int CTX_BYTES = 128;
@@ -36,21 +32,6 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
   /** Whether libjbuild.so and libcrypto are here. */
   public static boolean available() {
     return AVAILABLE;
-  }
-
-  /**
-   * Makes this the SHA-256 of {@code MessageDigest.getInstance("SHA-256")} for the whole JVM;
-   * false (and nothing changed) when it is not available. For the CLI: a library user's JVM
-   * keeps its own providers.
-   */
-  public static synchronized boolean install() {
-    if (!AVAILABLE) {
-      return false;
-    }
-    if (Security.getProvider(JbuildProvider.NAME) == null) {
-      Security.insertProviderAt(new JbuildProvider(), 1);
-    }
-    return true;
   }
 
   @Override
@@ -114,23 +95,6 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
   private static void check(int rc) {
     if (rc != 0) {
       throw new IllegalStateException("libcrypto's SHA-256 failed");
-    }
-  }
-
-  /** The provider of {@link #install}: SHA-256 (and its aliases) only. */
-  private static final class JbuildProvider extends Provider {
-    private static final long serialVersionUID = 1L;
-    static final String NAME = "JbuildNative";
-
-    JbuildProvider() {
-      super(NAME, "1.0", "jbuild: SHA-256 through libcrypto");
-      putService(new Service(this, "MessageDigest", "SHA-256", NativeSha256.class.getName(),
-          List.of("SHA256", "2.16.840.1.101.3.4.2.1", "OID.2.16.840.1.101.3.4.2.1"), Map.of()) {
-        @Override
-        public Object newInstance(Object constructorParameter) {
-          return new NativeSha256();
-        }
-      });
     }
   }
 
