@@ -36,6 +36,7 @@ public final class LibC {
   public static final int S_IFBLK = 0060000;
   public static final int S_IFIFO = 0010000;
   public static final int ENOENT = 2;
+  public static final int EEXIST = 17;
   public static final int EINVAL = 22;
   public static final int EBUSY = 16;
   public static final int ENODATA = 61;
@@ -165,6 +166,20 @@ public final class LibC {
     int rc = LibCJni.chmod(path(path), mode);
     if (rc != 0) {
       throw error("chmod", path, -rc);
+    }
+  }
+
+  /**
+   * Copies the regular file {@code src} (a symlink there is followed) to {@code dst}, which must
+   * not exist (a symlink there is not followed: EEXIST), and gives the copy an owner (uid &lt; 0:
+   * this process's), {@code mode} (with set-id bits) and an mtime: what COPY does to a file, in
+   * one native call instead of a dozen JDK ones. The copy is removed when a step fails.
+   */
+  public static void copyFile(Path src, Path dst, int mode, int uid, int gid, long mtimeNanos) throws IOException {
+    int rc = LibCJni.copyfile(path(src), path(dst), mode, uid, gid, Math.floorDiv(mtimeNanos, 1_000_000_000L),
+        Math.floorMod(mtimeNanos, 1_000_000_000L));
+    if (rc != 0) {
+      throw error("copy to " + dst + " from", src, -rc);
     }
   }
 

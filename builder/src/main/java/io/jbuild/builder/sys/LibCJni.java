@@ -52,6 +52,9 @@ final class LibCJni {
    */
   static native byte[] statdir(byte[] path, int[] rc);
 
+  /** A regular file copied with owner (uid < 0: as created), mode and mtime set; see jbuild_libc.c. */
+  static native int copyfile(byte[] src, byte[] dst, int mode, int uid, int gid, long mtimeSec, long mtimeNsec);
+
   /** strerror(3) in the C locale, or null for an errno libc does not know. */
   static native String strerror(int errno);
 }

@@ -37,6 +37,47 @@ class LibCTest {
   }
 
   @Test
+  void copyFile_contentOwnerModeAndMtime_inOneCall() throws Exception {
+    byte[] data = new byte[300_000]; // more than one read/write round
+    new java.util.Random(4).nextBytes(data);
+    Path src = Files.write(tmp.resolve("src"), data);
+    Path dst = tmp.resolve("dst");
+    boolean root = attr(Path.of("/proc/self"), "uid") == 0;
+    int uid = root ? 1234 : -1;
+
+    LibC.copyFile(src, dst, 04751, uid, 5678, 1_600_000_000_123_456_789L);
+
+    assertArrayEquals(data, Files.readAllBytes(dst));
+    assertEquals(0104751, attr(dst, "mode"), "set-id bits survive: the mode is set after the owner");
+    if (root) {
+      assertEquals(1234, attr(dst, "uid"));
+      assertEquals(5678, attr(dst, "gid"));
+    }
+    assertEquals(Instant.ofEpochSecond(1_600_000_000L, 123_456_789L), Files.getLastModifiedTime(dst, NOFOLLOW).toInstant());
+    // a source symlink is followed, as COPY follows a named source
+    Path viaLink = tmp.resolve("via-link");
+    LibC.copyFile(linkToFile(), viaLink, 0644, -1, -1, 0);
+    assertEquals("data", Files.readString(viaLink));
+  }
+
+  @Test
+  void copyFile_existingTargetOrSymlinkThere_refusedWithEexistAndLeftAlone() throws Exception {
+    Path src = Files.writeString(tmp.resolve("src"), "new");
+    Path existing = Files.writeString(tmp.resolve("existing"), "old");
+    LibC.ErrnoException e = assertThrows(LibC.ErrnoException.class, () -> LibC.copyFile(src, existing, 0644, -1, -1, 0));
+    assertEquals(LibC.EEXIST, e.errno());
+    assertEquals("old", Files.readString(existing));
+
+    Path victim = Files.writeString(tmp.resolve("victim"), "keep");
+    Path trap = Files.createSymbolicLink(tmp.resolve("trap"), victim.getFileName());
+    e = assertThrows(LibC.ErrnoException.class, () -> LibC.copyFile(src, trap, 0644, -1, -1, 0));
+    assertEquals(LibC.EEXIST, e.errno());
+    assertEquals("keep", Files.readString(victim), "the link is not followed");
+    assertThrows(java.io.IOException.class, () -> LibC.copyFile(tmp.resolve("missing"), tmp.resolve("x"), 0644, -1, -1, 0));
+    assertFalse(Files.exists(tmp.resolve("x"), NOFOLLOW), "nothing is left of a failed copy");
+  }
+
+  @Test
   void chmod_setsSetuidSetgidAndSticky() throws Exception {
     Path f = Files.writeString(tmp.resolve("f"), "x");
     LibC.chmod(f, 07751);
