@@ -215,6 +215,26 @@ JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_utimensat(JNIEnv *env,
   ON_PATH(path, utimensat(dirfd, p, times, flags));
 }
 
+/* Ends the process at once (_exit(2)): no shutdown hooks, no JVM teardown. */
+JNIEXPORT void JNICALL Java_io_jbuild_builder_sys_LibCJni_exitnow(JNIEnv *env, jclass cls, jint code) {
+  (void) env;
+  (void) cls;
+  _exit(code);
+}
+
+/* lstat(2)'s st_mode of a path, or -errno: a cheap "what is there" with no exception in Java. */
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_lstatmode(JNIEnv *env, jclass cls, jbyteArray path) {
+  (void) cls;
+  struct stat st;
+  char *p;
+  int rc = cstr(env, path, &p);
+  if (rc == 0) {
+    rc = lstat(p, &st) == 0 ? (int) st.st_mode : -errno;
+  }
+  free(p);
+  return rc;
+}
+
 /* Copies all of in to out: copy_file_range, else sendfile, else read/write. 0 or -errno. */
 static int copy_all(int in, int out) {
   int mode = 0; /* 0: copy_file_range, 1: sendfile, 2: read/write */

@@ -19,7 +19,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    io.jbuild.api.ProcessExit.exit(run(args));
   }
 
   static int run(String[] args) {

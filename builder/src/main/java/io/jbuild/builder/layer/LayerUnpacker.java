@@ -15,11 +15,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +40,11 @@ public final class LayerUnpacker {
   private final String layer;
   private final List<Path> dirs = new ArrayList<>();
   private final List<long[]> dirTimes = new ArrayList<>();
+  /**
+   * Parent directories already resolved inside the root (symlinks evaluated), by their path in
+   * the layer: the entries of a directory share one walk instead of a walk each.
+   */
+  private final java.util.Map<String, Path> directories = new java.util.HashMap<>();
 
   private LayerUnpacker(Path root, String layer) {
     this.root = root;
@@ -114,14 +117,15 @@ public final class LayerUnpacker {
     }
     Path parent = resolve(parts, true);
     Path path = parent.resolve(base);
-    BasicFileAttributes existing = lstat(path);
-    if (existing != null && !(existing.isDirectory() && h.isDir())) {
-      FileTrees.delete(path); // replace it; never write through a link or into an old file
-      existing = null;
+    int existingMode = LibC.lstatMode(path);
+    boolean existing = existingMode >= 0;
+    if (existing && !((existingMode & LibC.S_IFMT) == LibC.S_IFDIR && h.isDir())) {
+      delete(path); // replace it; never write through a link or into an old file
+      existing = false;
     }
     switch (h.type) {
       case TarHeader.DIR -> {
-        if (existing == null) {
+        if (!existing) {
           Files.createDirectory(path);
         }
       }
@@ -139,11 +143,11 @@ public final class LayerUnpacker {
         }
         String targetBase = targetParts.remove(targetParts.size() - 1);
         Path linkTarget = resolve(targetParts, false).resolve(targetBase);
-        BasicFileAttributes t = lstat(linkTarget);
-        if (t == null) {
+        int t = LibC.lstatMode(linkTarget);
+        if (t < 0) {
           throw refuse(h, "hard link target " + h.linkName + " is not in the layer");
         }
-        if (t.isDirectory()) {
+        if ((t & LibC.S_IFMT) == LibC.S_IFDIR) {
           throw refuse(h, "hard link to a directory");
         }
         // link(2) does not follow a symlink target on Linux: the link is to the symlink itself
@@ -184,8 +188,8 @@ public final class LayerUnpacker {
       throw refuse(h, "invalid whiteout name");
     }
     Path path = parent.resolve(hidden);
-    if (lstat(path) != null) {
-      FileTrees.delete(path);
+    if (LibC.lstatMode(path) >= 0) {
+      delete(path);
     }
     // overlayfs reads a 0/0 character device in a lower dir as "deleted"
     LibC.mknod(path, LibC.S_IFCHR, 0, 0);
@@ -224,11 +228,27 @@ public final class LayerUnpacker {
    */
   private Path resolve(List<String> parts, boolean create) throws IOException {
     String joined = String.join("/", parts);
+    Path cached = create ? directories.get(joined) : null;
+    if (cached != null) {
+      return cached;
+    }
     Path dir = create ? RootPath.mkdirs(root, joined) : RootPath.resolve(root, joined);
     if (create && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new LayerException(layer + ": " + joined + " is not a directory");
     }
+    if (create) {
+      directories.put(joined, dir);
+    }
     return dir;
+  }
+
+  /**
+   * Removes what an entry replaces. The directories resolved so far are forgotten: the path of
+   * one of them may now lead elsewhere (a directory replaced by a symlink).
+   */
+  private void delete(Path path) throws IOException {
+    directories.clear();
+    FileTrees.delete(path);
   }
 
   private LayerException refuse(TarHeader h, String why) {
@@ -241,14 +261,4 @@ public final class LayerUnpacker {
       LibC.lutimes(dirs.get(i), t[0], t[1], t[0], t[1]);
     }
   }
-
-  private static BasicFileAttributes lstat(Path p) throws IOException {
-    try {
-      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      return null;
-    }
-  }
-
-  /** Deletes a file, link or tree without following any symlink. */
 }

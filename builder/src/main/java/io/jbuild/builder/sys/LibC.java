@@ -37,6 +37,7 @@ public final class LibC {
   public static final int S_IFIFO = 0010000;
   public static final int ENOENT = 2;
   public static final int EEXIST = 17;
+  public static final int ENOTDIR = 20;
   public static final int EINVAL = 22;
   public static final int EBUSY = 16;
   public static final int ENODATA = 61;
@@ -167,6 +168,34 @@ public final class LibC {
     if (rc != 0) {
       throw error("chmod", path, -rc);
     }
+  }
+
+  /**
+   * Ends the process with {@code code} at once (_exit), when libjbuild.so is loaded; returns
+   * only when it is not. No shutdown hook runs and the JVM does not tear down: flush what must
+   * be written first. For a CLI whose work is done: the JVM's own exit waits up to 300 ms for a
+   * thread blocked in native code (java.net.http's selector thread sits in epoll_wait).
+   */
+  public static void exitNow(int code) {
+    if (LibCJni.loaded()) {
+      LibCJni.exitnow(code);
+    }
+  }
+
+  /**
+   * The st_mode of what is at {@code path} (a symlink itself, not followed), or -1 when nothing
+   * is there (ENOENT, or a component on the way that is not a directory): an existence check
+   * that costs no exception, for walks over thousands of entries.
+   */
+  public static int lstatMode(Path path) throws IOException {
+    int rc = LibCJni.lstatmode(path(path));
+    if (rc >= 0) {
+      return rc;
+    }
+    if (rc == -ENOENT || rc == -ENOTDIR) {
+      return -1;
+    }
+    throw error("lstat", path, -rc);
   }
 
   /**

@@ -52,6 +52,12 @@ final class LibCJni {
    */
   static native byte[] statdir(byte[] path, int[] rc);
 
+  /** _exit(2). */
+  static native void exitnow(int code);
+
+  /** lstat(2)'s st_mode, or -errno. */
+  static native int lstatmode(byte[] path);
+
   /** A regular file copied with owner (uid < 0: as created), mode and mtime set; see jbuild_libc.c. */
   static native int copyfile(byte[] src, byte[] dst, int mode, int uid, int gid, long mtimeSec, long mtimeNsec);
 

@@ -149,6 +149,20 @@ class LayerUnpackerHostileTest {
     assertTrue(Files.exists(target.resolve(outside.toString().substring(1)).resolve("new")));
   }
 
+  /** The unpacker remembers resolved directories: one replaced by a symlink must be walked again. */
+  @Test
+  void unpack_directoryReplacedBySymlinkToOutside_laterEntriesStayInsideTarget() throws IOException {
+    TarHeader dir = link(TarHeader.DIR, "d/", "");
+    dir.mode = 0755;
+    byte[] tar = tar(dir, file("d/first", "x"), link(TarHeader.SYMLINK, "d", outside.toString()),
+        file("d/victim", "pwned"));
+
+    unpack(tar);
+
+    assertTrue(Files.isSymbolicLink(target.resolve("d")));
+    assertEquals("pwned", Files.readString(target.resolve(outside.toString().substring(1)).resolve("victim")));
+  }
+
   @Test
   void unpack_fileOverSymlinkToOutside_replacesTheSymlink() throws IOException {
     byte[] tar = tar(link(TarHeader.SYMLINK, "s", "../outside/victim"), file("s", "pwned"));
