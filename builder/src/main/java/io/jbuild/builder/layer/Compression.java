@@ -1,9 +1,13 @@
 package io.jbuild.builder.layer;
 
+import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
+import io.jbuild.oci.GzipInput;
 import io.jbuild.oci.MediaTypes;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 
 /** How a layer blob is compressed, and so which OCI layer media type it has (image-spec layer.md). */
@@ -34,6 +38,18 @@ public enum Compression {
       case GZIP -> level == null ? ParallelGzipOutputStream.create(out) : ParallelGzipOutputStream.create(out, level);
       case ZSTD -> new BufferedOutputStream(new ZstdOutputStream(out, level == null ? 3 : level).setWorkers(CORES), 256 * 1024);
       case NONE -> new BufferedOutputStream(out, 256 * 1024);
+    };
+  }
+
+  /**
+   * The uncompressed bytes of {@code in} (the tar of a layer), buffered; gzip of any number of
+   * members (layers jbuild writes have one per 128 KiB block: {@link GzipInput}).
+   */
+  InputStream decompressor(InputStream in) throws IOException {
+    return switch (this) {
+      case GZIP -> new BufferedInputStream(GzipInput.open(in, 64 * 1024), 64 * 1024);
+      case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);
+      case NONE -> in;
     };
   }
 

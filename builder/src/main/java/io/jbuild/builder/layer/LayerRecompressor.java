@@ -1,10 +1,8 @@
 package io.jbuild.builder.layer;
 
-import com.github.luben.zstd.ZstdInputStream;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
-import io.jbuild.oci.GzipInput;
 import java.io.BufferedInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -31,8 +29,8 @@ public final class LayerRecompressor {
     String what = "layer " + layer.digest();
     try (InputStream raw = ContentStore.verifying(store.open(layer.digest()), layer.digest(), layer.size(), what);
          ContentStore.Writer blob = store.writer()) {
-      DigestInputStream tar = new DigestInputStream(decompress(new BufferedInputStream(raw, 256 * 1024),
-          Compression.of(layer.mediaType())), Digest.newSha256());
+      DigestInputStream tar = new DigestInputStream(Compression.of(layer.mediaType())
+          .decompressor(new BufferedInputStream(raw, 256 * 1024)), Digest.newSha256());
       try (OutputStream out = to.compressor(new FilterOutputStream(blob) {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
@@ -55,13 +53,5 @@ public final class LayerRecompressor {
       Digest digest = blob.commit(null);
       return new LayerBlob(Descriptor.of(to.mediaType(), digest, blob.size()), actual, false);
     }
-  }
-
-  private static InputStream decompress(InputStream in, Compression c) throws IOException {
-    return switch (c) {
-      case GZIP -> GzipInput.open(in, 256 * 1024);
-      case ZSTD -> new ZstdInputStream(in);
-      case NONE -> in;
-    };
   }
 }

@@ -1,12 +1,10 @@
 package io.jbuild.builder.layer;
 
-import com.github.luben.zstd.ZstdInputStream;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.builder.sys.RootPath;
 import io.jbuild.cache.FileTrees;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
-import io.jbuild.oci.GzipInput;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,7 +61,7 @@ public final class LayerUnpacker {
     }
     Compression compression = layer == null ? Compression.NONE : Compression.of(layer.mediaType());
     DigestInputStream tarBytes = new DigestInputStream(
-        decompress(new BufferedInputStream(blob, 64 * 1024), compression), Digest.newSha256());
+        compression.decompressor(new BufferedInputStream(blob, 64 * 1024)), Digest.newSha256());
     LayerUnpacker unpacker = new LayerUnpacker(root, name);
     try {
       TarReader tar = new TarReader(tarBytes);
@@ -95,14 +93,6 @@ public final class LayerUnpacker {
       }
       throw new LayerException(name + ": " + e.getMessage(), e);
     }
-  }
-
-  private static InputStream decompress(InputStream in, Compression compression) throws IOException {
-    return switch (compression) {
-      case GZIP -> new BufferedInputStream(GzipInput.open(in, 64 * 1024), 64 * 1024);
-      case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);
-      case NONE -> in;
-    };
   }
 
   private void entry(TarHeader h, TarReader tar) throws IOException {

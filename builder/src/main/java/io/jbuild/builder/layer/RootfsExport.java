@@ -1,13 +1,11 @@
 package io.jbuild.builder.layer;
 
-import com.github.luben.zstd.ZstdInputStream;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.builder.sys.RootPath;
 import io.jbuild.cache.ContentStore;
 import io.jbuild.cache.FileTrees;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
-import io.jbuild.oci.GzipInput;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -248,7 +246,7 @@ public final class RootfsExport {
     String name = layerName(i);
     try (InputStream raw = ContentStore.verifying(store.open(d.digest()), d.digest(), d.size(), name)) {
       DigestInputStream tarBytes = new DigestInputStream(
-          decompress(new BufferedInputStream(raw, 64 * 1024), Compression.of(d.mediaType())), Digest.newSha256());
+          Compression.of(d.mediaType()).decompressor(new BufferedInputStream(raw, 64 * 1024)), Digest.newSha256());
       TarReader tar = new TarReader(tarBytes);
       int ordinal = 0;
       for (TarHeader h = tar.next(); h != null; h = tar.next()) {
@@ -272,14 +270,6 @@ public final class RootfsExport {
 
   private String layerName(int i) {
     return "layer " + (i + 1) + " (" + layers.get(i).digest() + ")";
-  }
-
-  private static InputStream decompress(InputStream in, Compression compression) throws IOException {
-    return switch (compression) {
-      case GZIP -> new BufferedInputStream(GzipInput.open(in, 64 * 1024), 64 * 1024);
-      case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);
-      case NONE -> in;
-    };
   }
 
   /** Components of a tar name inside the root; a ".." above it is refused (as in LayerUnpacker). */
