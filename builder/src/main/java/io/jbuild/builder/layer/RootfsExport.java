@@ -19,7 +19,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -314,15 +313,16 @@ public final class RootfsExport {
         throw new LayerException(path + ": parent " + parentPath + " is not a directory");
       }
       Path file = parent.resolve(path.substring(slash + 1));
-      BasicFileAttributes existing = lstat(file);
-      if (existing != null && !(existing.isDirectory() && h.isDir())) {
+      int existingMode = LibC.lstatMode(file);
+      boolean existing = existingMode >= 0;
+      if (existing && !((existingMode & LibC.S_IFMT) == LibC.S_IFDIR && h.isDir())) {
         // only possible through a symlinked parent written by a lower entry: replace, never write through
         FileTrees.delete(file);
-        existing = null;
+        existing = false;
       }
       switch (h.type) {
         case TarHeader.DIR -> {
-          if (existing == null) {
+          if (!existing) {
             Files.createDirectory(file);
           }
         }
@@ -340,10 +340,10 @@ public final class RootfsExport {
           }
           String targetBase = t.remove(t.size() - 1);
           Path linkTarget = RootPath.resolve(root, String.join("/", t)).resolve(targetBase);
-          BasicFileAttributes a = lstat(linkTarget);
-          if (a == null || a.isDirectory()) {
+          int a = LibC.lstatMode(linkTarget);
+          if (a < 0 || (a & LibC.S_IFMT) == LibC.S_IFDIR) {
             throw new LayerException("refusing entry " + h.name + ": hard link target " + h.linkName
-                + (a == null ? " is not in the filesystem" : " is a directory"));
+                + (a < 0 ? " is not in the filesystem" : " is a directory"));
           }
           Files.createLink(file, linkTarget);
           return; // shares the target's inode and metadata
@@ -389,14 +389,6 @@ public final class RootfsExport {
         long[] t = dirTimes.get(i);
         LibC.lutimes(dirs.get(i), t[0], t[1], t[0], t[1]);
       }
-    }
-  }
-
-  private static BasicFileAttributes lstat(Path p) throws IOException {
-    try {
-      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException e) {
-      return null;
     }
   }
 }
