@@ -801,7 +801,7 @@ public final class DockerfileBuild {
     Path dest = Path.of(o.dest()).toAbsolutePath();
     Path dir = dest.getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + dest.getFileName(), ".partial");
+    Path tmp = io.jbuild.cache.AtomicFiles.tempFile(dir, "." + dest.getFileName(), ".partial");
     try {
       try (OutputStream out = progress.counting(new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
         writer.write(out);

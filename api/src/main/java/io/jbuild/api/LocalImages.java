@@ -123,7 +123,7 @@ public final class LocalImages {
     try {
       Path abs = dest.toAbsolutePath();
       Files.createDirectories(abs.getParent());
-      Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".partial");
+      Path tmp = io.jbuild.cache.AtomicFiles.tempFile(abs.getParent(), "." + abs.getFileName(), ".partial");
       try {
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
           save(d, List.of(parse(name)), format, out);

@@ -935,7 +935,7 @@ public final class Solver implements AutoCloseable {
       }
     }
     try {
-      Path staging = Files.createTempDirectory(work, "unpack-");
+      Path staging = io.jbuild.cache.AtomicFiles.tempDirectory(work, "unpack-");
       Path fs = Files.createDirectory(staging.resolve("fs"));
       imported.fetch(layer.blob(), store); // a layer answered by --cache-from arrives when first mounted
       try (InputStream in = store.open(layer.blob().digest())) {

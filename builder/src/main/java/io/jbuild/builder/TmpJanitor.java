@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,7 +22,7 @@ public final class TmpJanitor {
   private TmpJanitor() {}
 
   static String processDirName() {
-    return ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    return ProcessHandle.current().pid() + "-" + io.jbuild.cache.AtomicFiles.randomName();
   }
 
   /**

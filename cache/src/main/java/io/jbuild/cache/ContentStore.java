@@ -74,7 +74,7 @@ public final class ContentStore {
 
   /** A writer for one blob; close without commit discards it. */
   public Writer writer() throws IOException {
-    Path file = Files.createTempFile(tmp, "blob-", ".partial");
+    Path file = AtomicFiles.tempFile(tmp, "blob-", ".partial");
     return new Writer(file, Files.newOutputStream(file));
   }
 

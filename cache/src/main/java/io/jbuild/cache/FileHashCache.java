@@ -108,7 +108,7 @@ public final class FileHashCache implements AutoCloseable {
       return;
     }
     Files.createDirectories(file.getParent());
-    Path t = Files.createTempFile(tmp, "filehash-", ".bin");
+    Path t = AtomicFiles.tempFile(tmp, "filehash-", ".bin");
     try {
       java.util.HexFormat hex = java.util.HexFormat.of();
       try (java.io.DataOutputStream out = new java.io.DataOutputStream(

@@ -9,9 +9,7 @@ import io.jbuild.oci.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -27,7 +25,8 @@ import java.util.concurrent.ConcurrentMap;
  * The distribution API as jbuild uses it: manifests and blobs in and out of registries, following
  * the OCI distribution spec (spec.md, "Pulling", "Pushing", "Content Discovery" is not needed).
  *
- * <p>It is implemented on java.net.http rather than jib-core's RegistryClient: jib parses
+ * <p>It is implemented on a small HTTP/1.1 client of its own ({@link HttpWire}) rather than
+ * jib-core's RegistryClient: jib parses
  * manifests into its own templates and re-serialises them on push, so neither the exact bytes of
  * a fetched manifest nor the digest of a pushed one could be kept; it also has no ranged resume,
  * chunked uploads, retries or per-registry CAs. All of that stays behind this one class.
@@ -173,24 +172,11 @@ public final class RegistryAccess {
       } else {
         throw ep.error(repository, r, "fetch blob " + blob.digest());
       }
-      byte[] buf = null;
-      java.nio.ByteBuffer bb;
-      while ((bb = r.body().nextBuffer()) != null) {
-        // write from the client's own (heap) buffer: one copy of each byte fewer than read(byte[])
-        byte[] array;
-        int off;
-        int n = bb.remaining();
-        if (bb.hasArray()) {
-          array = bb.array();
-          off = bb.arrayOffset() + bb.position();
-        } else {
-          if (buf == null || buf.length < n) {
-            buf = new byte[Math.max(n, 256 * 1024)];
-          }
-          bb.get(buf, 0, n);
-          array = buf;
-          off = 0;
-        }
+      byte[] array = new byte[256 * 1024];
+      InputStream in = r.body();
+      int n;
+      while ((n = in.read(array, 0, array.length)) >= 0) {
+        int off = 0;
         if (skip > 0) {
           int s = (int) Math.min(skip, n);
           skip -= s;
@@ -297,7 +283,7 @@ public final class RegistryAccess {
       Transport.Request patch = new Transport.Request("PATCH", location.toString(), java.util.Map.of(
           "Content-Type", "application/octet-stream",
           "Content-Range", from + "-" + (from + len - 1)), null, null, List.of(Transport.scope(repository, true)))
-          .withBody(() -> slice(content, from, len), uploadTimeout(len));
+          .withBody(slice(content, from, len), uploadTimeout(len));
       try (Transport.Response r = ep.send(repository, patch)) {
         if (r.status() != 202) {
           throw ep.error(repository, r, "upload chunk " + from + "-" + (from + len - 1) + " of " + blob.digest());
@@ -315,8 +301,7 @@ public final class RegistryAccess {
     Transport.Request put = new Transport.Request("PUT", target,
         java.util.Map.of("Content-Type", "application/octet-stream"), null, null,
         List.of(Transport.scope(repository, true)))
-        .withBody(content == null ? HttpRequest.BodyPublishers::noBody : () -> slice(content, 0, size),
-            uploadTimeout(size));
+        .withBody(content == null ? null : slice(content, 0, size), uploadTimeout(size));
     try (Transport.Response r = ep.send(repository, put)) {
       if (r.status() != 201) {
         throw ep.error(repository, r, "finish upload of " + digest);
@@ -325,18 +310,13 @@ public final class RegistryAccess {
   }
 
   /** A body of {@code len} bytes from {@code offset} of a fresh stream: re-readable for each attempt. */
-  private static HttpRequest.BodyPublisher slice(IOSupplier<InputStream> content, long offset, long len) {
-    HttpRequest.BodyPublisher p = HttpRequest.BodyPublishers.ofInputStream(() -> {
-      try {
-        InputStream in = content.get();
-        in.skipNBytes(offset);
-        return new BoundedInputStream(in, len);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+  private static HttpWire.Body slice(IOSupplier<InputStream> content, long offset, long len) {
     // a known length: Content-Length instead of chunked transfer coding, as registries expect
-    return HttpRequest.BodyPublishers.fromPublisher(p, len);
+    return new HttpWire.Body(len, () -> {
+      InputStream in = content.get();
+      in.skipNBytes(offset);
+      return new BoundedInputStream(in, len);
+    });
   }
 
   private Duration uploadTimeout(long bytes) {
@@ -366,7 +346,7 @@ public final class RegistryAccess {
     transport.retry(ep, repository, what, () -> {
       Transport.Request put = new Transport.Request("PUT", "/v2/" + repository + "/manifests/" + ref.tagOrDigest(),
           java.util.Map.of("Content-Type", mediaType), null, null, List.of(Transport.scope(repository, true)))
-          .withBody(() -> HttpRequest.BodyPublishers.ofByteArray(manifest), null);
+          .withBody(HttpWire.Body.of(manifest), null);
       try (Transport.Response r = ep.send(repository, put)) {
         if (r.status() != 201 && r.status() != 200) {
           throw ep.error(repository, r, what);

@@ -5,11 +5,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.SocketTimeoutException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,21 +30,12 @@ final class Transport {
   static final String USER_AGENT = "jbuild/0.1";
   private static final int MAX_REDIRECTS = 5;
   private static final int MAX_ERROR_BODY = 64 * 1024;
-
-  static {
-    // java.net.http reads sockets and hands out body buffers of this size (default 16 KiB): with
-    // 256 KiB a 1 GiB blob crosses the client's and our threads 16x less often, which halved the
-    // CPU of a pull in bench/registry/run. Set before the first HttpClient class loads; an
-    // explicit -Djdk.httpclient.bufsize wins.
-    if (System.getProperty("jdk.httpclient.bufsize") == null) {
-      System.setProperty("jdk.httpclient.bufsize", Integer.toString(256 * 1024));
-    }
-  }
+  private static final int MAX_TOKEN_ANSWER = 1024 * 1024;
 
   final RegistryConfig config;
   final CredentialStore credentials;
-  private volatile HttpClient verified;
-  private volatile HttpClient unverified;
+  private volatile HttpWire verified;
+  private volatile HttpWire unverified;
   private final ConcurrentMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
 
   Transport(RegistryConfig config) {
@@ -55,24 +43,21 @@ final class Transport {
     this.credentials = new CredentialStore(config);
   }
 
-  private HttpClient newClient(LazySslContext.Factory ssl) {
+  private HttpWire newClient(HttpWire.TlsFactory ssl) {
     // HTTP/1.1: registries (distribution, Harbor, ...) serve it everywhere; redirects are followed
-    // by hand so that credentials never go to a storage backend on another host. TLS is set up
-    // on the first https request (LazySslContext); the empty parameters leave the engine's
-    // defaults, and the client adds SNI and host name checks per connection itself.
-    return HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(config.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .sslContext(new LazySslContext(ssl))
-        .sslParameters(new javax.net.ssl.SSLParameters())
-        .build();
+    // by hand (in Endpoint.send) so that credentials never go to a storage backend on another
+    // host. TLS is set up on the first https request: a pull from a plain-HTTP registry, or a
+    // build whose every step is cached, never pays for it.
+    return new HttpWire(millis(config.connectTimeout()), ssl);
   }
 
-  private HttpClient clientFor(String registry) throws IOException {
+  static int millis(Duration d) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis()));
+  }
+
+  private HttpWire clientFor(String registry) throws IOException {
     if (!config.isInsecure(registry)) {
-      // made on first use: a build whose every step is cached never pays for TLS set-up
-      HttpClient v = verified;
+      HttpWire v = verified;
       if (v == null) {
         synchronized (this) {
           v = verified;
@@ -88,7 +73,7 @@ final class Transport {
       }
       return v;
     }
-    HttpClient c = unverified;
+    HttpWire c = unverified;
     if (c == null) {
       synchronized (this) {
         c = unverified;
@@ -106,7 +91,7 @@ final class Transport {
 
   /** One request; body suppliers are called once per send so that a retry re-reads the content. */
   record Request(String method, String target, Map<String, String> headers,
-      IOSupplier<HttpRequest.BodyPublisher> body, Duration timeout, List<String> scopes) {
+      HttpWire.Body body, Duration timeout, List<String> scopes) {
 
     static Request get(String target, List<String> scopes) {
       return new Request("GET", target, Map.of(), null, null, scopes);
@@ -118,24 +103,32 @@ final class Transport {
       return new Request(method, target, h, body, timeout, scopes);
     }
 
-    Request withBody(IOSupplier<HttpRequest.BodyPublisher> b, Duration t) {
+    Request withBody(HttpWire.Body b, Duration t) {
       return new Request(method, target, headers, b, t, scopes);
     }
   }
 
   /** A response whose body streams; close it (try-with-resources) when done. */
-  record Response(int status, HttpResponse<?> raw, StreamingBody body) implements AutoCloseable {
+  record Response(HttpWire.Exchange raw) implements AutoCloseable {
+    int status() {
+      return raw.status();
+    }
+
     Optional<String> header(String name) {
-      return raw.headers().firstValue(name);
+      return raw.header(name);
     }
 
     URI uri() {
       return raw.uri();
     }
 
+    HttpWire.ResponseBody body() {
+      return raw.body();
+    }
+
     @Override
     public void close() {
-      body.close();
+      raw.close();
     }
   }
 
@@ -181,18 +174,16 @@ final class Transport {
         IOException last = null;
         for (String scheme : schemes) {
           URI candidate = URI.create(scheme + "://" + apiHost);
-          HttpRequest req = HttpRequest.newBuilder(candidate.resolve("/v2/"))
-              .timeout(config.readTimeout()).header("User-Agent", USER_AGENT).GET().build();
-          try {
-            HttpResponse<Void> r = httpSend(clientFor(registry), req, HttpResponse.BodyHandlers.discarding());
-            if (loopbackFirst && scheme.equals("http") && r.statusCode() != 200 && r.statusCode() != 401) {
-              last = new IOException("GET http://" + apiHost + "/v2/ answered " + r.statusCode());
+          try (HttpWire.Exchange r = clientFor(registry).send("GET", candidate.resolve("/v2/"),
+              Map.of("User-Agent", USER_AGENT), null, millis(config.readTimeout()), millis(config.readTimeout()))) {
+            if (loopbackFirst && scheme.equals("http") && r.status() != 200 && r.status() != 401) {
+              last = new IOException("GET http://" + apiHost + "/v2/ answered " + r.status());
               continue; // not a plain-HTTP registry (an HTTPS one says 400 to a plain request)
             }
-            if (r.statusCode() == 401) {
-              challenge = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null));
-            } else if (r.statusCode() >= 500) {
-              throw new RegistryException(registry, null, r.statusCode(), null,
+            if (r.status() == 401) {
+              challenge = Challenge.parse(r.header("WWW-Authenticate").orElse(null));
+            } else if (r.status() >= 500) {
+              throw new RegistryException(registry, null, r.status(), null,
                   "the registry is unavailable (GET /v2/)", true, null);
             }
             base = candidate;
@@ -210,7 +201,7 @@ final class Transport {
           } catch (IOException e) {
             last = e;
             if (e instanceof ConnectException
-                || (e instanceof HttpTimeoutException && !(loopbackFirst && scheme.equals("http")))) {
+                || (e instanceof SocketTimeoutException && !(loopbackFirst && scheme.equals("http")))) {
               // a refused or silent port answers neither scheme: no need to try the next
               throw e;
             }
@@ -291,8 +282,12 @@ final class Transport {
       for (String s : scopes) {
         query.append(query.length() > 0 ? "&" : "").append("scope=").append(enc(s));
       }
-      HttpRequest.Builder b;
       URI realmUri = URI.create(realm);
+      URI uri;
+      String method;
+      HttpWire.Body body = null;
+      Map<String, String> headers = new LinkedHashMap<>();
+      headers.put("User-Agent", USER_AGENT);
       if (cred != null && cred.isIdentityToken()) {
         StringBuilder form = new StringBuilder("grant_type=refresh_token&client_id=jbuild&refresh_token=")
             .append(enc(cred.secret()));
@@ -302,23 +297,31 @@ final class Transport {
         if (!scopes.isEmpty()) {
           form.append("&scope=").append(enc(String.join(" ", scopes)));
         }
-        b = HttpRequest.newBuilder(realmUri).header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(form.toString()));
+        uri = realmUri;
+        method = "POST";
+        headers.put("Content-Type", "application/x-www-form-urlencoded");
+        body = HttpWire.Body.of(form.toString().getBytes(StandardCharsets.UTF_8));
       } else {
         String sep = realm.contains("?") ? "&" : "?";
-        b = HttpRequest.newBuilder(URI.create(realm + (query.length() > 0 ? sep + query : ""))).GET();
+        uri = URI.create(realm + (query.length() > 0 ? sep + query : ""));
+        method = "GET";
         if (cred != null) {
-          b.header("Authorization", basic(cred));
+          headers.put("Authorization", basic(cred));
         }
       }
-      HttpRequest req = b.timeout(config.readTimeout()).header("User-Agent", USER_AGENT).build();
-      HttpResponse<byte[]> r = httpSend(clientFor(realmUri.getAuthority()), req, HttpResponse.BodyHandlers.ofByteArray());
-      if (r.statusCode() != 200) {
-        boolean retry = r.statusCode() >= 500 || r.statusCode() == 429;
-        throw new RegistryException(registry, repository, r.statusCode(), credentialSource(),
-            "the token server " + realm + " refused a token for " + scopes + errorDetail(r.body()), retry, null);
+      int status;
+      byte[] answer;
+      try (HttpWire.Exchange r = clientFor(realmUri.getAuthority()).send(method, uri, headers, body,
+          millis(config.readTimeout()), millis(config.readTimeout()))) {
+        status = r.status();
+        answer = r.body().readLimited(MAX_TOKEN_ANSWER, "the token server's answer");
       }
-      Object n = Json.readTree(r.body());
+      if (status != 200) {
+        boolean retry = status >= 500 || status == 429;
+        throw new RegistryException(registry, repository, status, credentialSource(),
+            "the token server " + realm + " refused a token for " + scopes + errorDetail(answer), retry, null);
+      }
+      Object n = Json.readTree(answer);
       String token = Json.text(Json.field(n, "token"), "");
       if (token.isEmpty()) {
         token = Json.text(Json.field(n, "access_token"), "");
@@ -340,11 +343,11 @@ final class Transport {
       URI uri = b.resolve(request.target());
       Optional<String> auth = authorization(repository, request.scopes());
       for (int round = 0; ; round++) {
-        HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r = sendOnce(uri, request, auth);
-        int status = r.statusCode();
+        HttpWire.Exchange r = sendOnce(uri, request, auth);
+        int status = r.status();
         if (status == 401 && round == 0) {
-          Challenge fresh = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null));
-          drain(r);
+          Challenge fresh = Challenge.parse(r.header("WWW-Authenticate").orElse(null));
+          r.close();
           if (fresh == null) {
             throw new RegistryException(registry, repository, 401, credentialSource(),
                 "unauthorised, and the registry sent no WWW-Authenticate challenge", false, null);
@@ -372,8 +375,8 @@ final class Transport {
         }
         if (isRedirect(status) && (request.method().equals("GET") || request.method().equals("HEAD"))
             && round < MAX_REDIRECTS) {
-          String location = r.headers().firstValue("Location").orElse(null);
-          drain(r);
+          String location = r.header("Location").orElse(null);
+          r.close();
           if (location == null) {
             throw new RegistryException(registry, repository, status, credentialSource(),
                 "redirect without a Location", false, null);
@@ -385,23 +388,18 @@ final class Transport {
           uri = next;
           continue;
         }
-        StreamingBody body = new StreamingBody(config.readTimeout().toMillis());
-        r.body().subscribe(body);
-        return new Response(status, r, body);
+        return new Response(r);
       }
     }
 
-    private HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> sendOnce(
-        URI uri, Request request, Optional<String> auth) throws IOException {
-      HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-          .timeout(request.timeout() != null ? request.timeout() : config.readTimeout())
-          .header("User-Agent", USER_AGENT);
-      request.headers().forEach(b::header);
-      auth.ifPresent(a -> b.header("Authorization", a));
-      HttpRequest.BodyPublisher body = request.body() == null
-          ? HttpRequest.BodyPublishers.noBody() : request.body().get();
-      b.method(request.method(), body);
-      return httpSend(clientFor(registry), b.build(), HttpResponse.BodyHandlers.ofPublisher());
+    private HttpWire.Exchange sendOnce(URI uri, Request request, Optional<String> auth) throws IOException {
+      Map<String, String> headers = new LinkedHashMap<>();
+      headers.put("User-Agent", USER_AGENT);
+      headers.putAll(request.headers());
+      auth.ifPresent(a -> headers.put("Authorization", a));
+      int answer = millis(request.timeout() != null ? request.timeout() : config.readTimeout());
+      return clientFor(registry).send(request.method(), uri, headers, request.body(), answer,
+          millis(config.readTimeout()));
     }
 
     /** The error this response stands for: names registry, repository, status and credentials. */
@@ -426,18 +424,12 @@ final class Transport {
     return a.getScheme().equalsIgnoreCase(b.getScheme()) && String.valueOf(a.getAuthority()).equalsIgnoreCase(String.valueOf(b.getAuthority()));
   }
 
-  private static byte[] readError(HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r) {
-    StreamingBody b = new StreamingBody(5_000);
-    r.body().subscribe(b);
-    try (b) {
-      return b.readLimited(MAX_ERROR_BODY, "error body");
+  private static byte[] readError(HttpWire.Exchange r) {
+    try (r) {
+      return r.body().readLimited(MAX_ERROR_BODY, "error body");
     } catch (IOException e) {
       return new byte[0];
     }
-  }
-
-  private static void drain(HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r) {
-    readError(r);
   }
 
   /** ": CODE message" from the distribution error document (spec, "Error Codes"), if there is one. */
@@ -460,16 +452,6 @@ final class Transport {
     }
     String text = new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8).trim();
     return text.isEmpty() ? "" : ": " + text;
-  }
-
-  private <T> HttpResponse<T> httpSend(HttpClient client, HttpRequest req, HttpResponse.BodyHandler<T> handler)
-      throws IOException {
-    try {
-      return client.send(req, handler);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted: " + req.method() + " " + req.uri());
-    }
   }
 
   static String basic(RegistryCredential c) {
@@ -517,7 +499,7 @@ final class Transport {
     if (e instanceof RegistryException re) {
       return re.retryable();
     }
-    if (e instanceof InterruptedIOException && !(e instanceof HttpTimeoutException)) {
+    if (e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException)) {
       return false;
     }
     return !isCertificateProblem(e) && !(e instanceof NotRetryable);

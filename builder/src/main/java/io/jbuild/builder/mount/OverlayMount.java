@@ -52,7 +52,7 @@ public final class OverlayMount implements AutoCloseable {
 
   public static OverlayMount mount(List<Path> lowersTopFirst, Path upper, Path work, Path target)
       throws IOException {
-    Path aux = Files.createTempDirectory("jbuild-overlay-");
+    Path aux = io.jbuild.cache.AtomicFiles.tempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "jbuild-overlay-");
     try {
       Path stubs = createMountPointStubs(aux.resolve("m"));
       List<String> lowers = new ArrayList<>();

@@ -75,8 +75,12 @@ final class OciRuntime implements ContainerRuntime {
             spec.stdout(), spec.stderr(), () -> quiet(List.of("kill", id, "KILL")));
         return new ExecResult(exit);
       } finally {
-        // `run` deletes the container when it ends; after a kill or a runtime crash it may not
-        quiet(List.of("delete", "--force", id));
+        // `run` deletes the container when it ends; after a kill or a runtime crash it may not.
+        // runc and crun keep a container's state in <root>/<id>: no state, nothing to delete (a
+        // second runtime process costs 10-20 ms a RUN step)
+        if (Files.exists(state.resolve(id), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          quiet(List.of("delete", "--force", id));
+        }
       }
     }
   }

@@ -163,6 +163,12 @@ class ContainerRuntimeTest {
     try (Stream<Path> left = Files.walk(upper)) {
       assertEquals(List.of(upper), left.toList(), "the upper dir must stay empty");
     }
+    Path state = tmp.resolve("state").resolve(name);
+    if (Files.isDirectory(state)) {
+      try (Stream<Path> left = Files.list(state)) {
+        assertEquals(List.of(), left.toList(), "a step that ended leaves no runtime state");
+      }
+    }
     LayerBlob layer = LayerWriter.write(upper, StorageRoot.open(tmp.resolve("root")).content(),
         Compression.GZIP, null);
     assertTrue(layer.empty());

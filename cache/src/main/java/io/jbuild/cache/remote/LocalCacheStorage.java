@@ -84,7 +84,7 @@ public final class LocalCacheStorage implements CacheStorage {
       return;
     }
     Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), "." + blob.digest().encoded(), ".partial");
+    Path tmp = io.jbuild.cache.AtomicFiles.tempFile(target.getParent(), "." + blob.digest().encoded(), ".partial");
     try {
       try (InputStream in = ContentStore.verifying(content.open(), blob.digest(), blob.size(), "blob " + blob.digest());
           OutputStream out = Files.newOutputStream(tmp)) {
