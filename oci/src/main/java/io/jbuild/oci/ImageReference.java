@@ -113,4 +113,17 @@ public record ImageReference(String registry, String repository, String tag, Dig
         : name();
     return n + (tag != null ? ":" + tag : "") + (digest != null ? "@" + digest : "");
   }
+
+  // written out, not generated: see Digest#equals
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ImageReference r && java.util.Objects.equals(registry, r.registry)
+        && java.util.Objects.equals(repository, r.repository)
+        && java.util.Objects.equals(tag, r.tag) && java.util.Objects.equals(digest, r.digest);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(registry, repository, tag, digest);
+  }
 }

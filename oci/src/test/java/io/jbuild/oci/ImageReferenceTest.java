@@ -1,10 +1,12 @@
 package io.jbuild.oci;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -52,5 +54,20 @@ class ImageReferenceTest {
   @CsvSource({"busybox, busybox:latest", "localhost:5000/x:1, localhost:5000/x:1", "user/app:2, user/app:2"})
   void familiar_dropsDockerHubPrefix(String text, String familiar) {
     assertEquals(familiar, ImageReference.parse(text).familiar());
+  }
+
+  @Test
+  void equalsAndHashCode_writtenOut_agreeWithTheComponents() {
+    String hex = "a".repeat(64);
+    ImageReference a = ImageReference.parse("127.0.0.1:5000/library/busybox:latest@sha256:" + hex);
+    ImageReference b = ImageReference.parse("127.0.0.1:5000/library/busybox:latest@sha256:" + hex);
+    assertEquals(a, b);
+    assertEquals(a.hashCode(), b.hashCode());
+    assertEquals(new Digest("sha256", hex), a.digest());
+    assertEquals(new Digest("sha256", hex).hashCode(), a.digest().hashCode());
+    assertNotEquals(a, a.withTag("other"));
+    assertNotEquals(a, ImageReference.parse("127.0.0.1:5000/library/busybox:latest"));
+    assertNotEquals(new Digest("sha256", hex), new Digest("sha256", "b".repeat(64)));
+    assertNotEquals(a.digest(), hex);
   }
 }
