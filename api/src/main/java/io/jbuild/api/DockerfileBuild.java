@@ -803,7 +803,7 @@ public final class DockerfileBuild {
     Files.createDirectories(dir);
     Path tmp = io.jbuild.cache.AtomicFiles.tempFile(dir, "." + dest.getFileName(), ".partial");
     try {
-      try (OutputStream out = progress.counting(new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+      try (OutputStream out = progress.counting(new java.io.BufferedOutputStream(io.jbuild.cache.AtomicFiles.output(tmp), 1 << 16))) {
         writer.write(out);
       }
       Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -125,7 +125,7 @@ public final class LocalImages {
       Files.createDirectories(abs.getParent());
       Path tmp = io.jbuild.cache.AtomicFiles.tempFile(abs.getParent(), "." + abs.getFileName(), ".partial");
       try {
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+        try (OutputStream out = new java.io.BufferedOutputStream(io.jbuild.cache.AtomicFiles.output(tmp), 1 << 16)) {
           save(d, List.of(parse(name)), format, out);
         }
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

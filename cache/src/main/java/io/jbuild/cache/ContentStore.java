@@ -75,7 +75,7 @@ public final class ContentStore {
   /** A writer for one blob; close without commit discards it. */
   public Writer writer() throws IOException {
     Path file = AtomicFiles.tempFile(tmp, "blob-", ".partial");
-    return new Writer(file, Files.newOutputStream(file));
+    return new Writer(file, AtomicFiles.output(file));
   }
 
   /** Streams one blob to tmp/ while hashing it; {@link #commit} moves it into place. */

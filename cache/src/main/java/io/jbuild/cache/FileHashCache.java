@@ -112,7 +112,7 @@ public final class FileHashCache implements AutoCloseable {
     try {
       java.util.HexFormat hex = java.util.HexFormat.of();
       try (java.io.DataOutputStream out = new java.io.DataOutputStream(
-          new java.io.BufferedOutputStream(Files.newOutputStream(t), 1 << 16))) {
+          new java.io.BufferedOutputStream(AtomicFiles.output(t), 1 << 16))) {
         List<Map.Entry<String, Entry>> all = new java.util.ArrayList<>(entries.entrySet());
         all.removeIf(me -> me.getKey().length() > 16_000); // writeUTF's limit is 65535 bytes
         out.writeInt(MAGIC);

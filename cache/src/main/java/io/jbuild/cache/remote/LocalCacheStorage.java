@@ -87,7 +87,7 @@ public final class LocalCacheStorage implements CacheStorage {
     Path tmp = io.jbuild.cache.AtomicFiles.tempFile(target.getParent(), "." + blob.digest().encoded(), ".partial");
     try {
       try (InputStream in = ContentStore.verifying(content.open(), blob.digest(), blob.size(), "blob " + blob.digest());
-          OutputStream out = Files.newOutputStream(tmp)) {
+          OutputStream out = io.jbuild.cache.AtomicFiles.output(tmp)) {
         in.transferTo(out);
       }
       move(tmp, target);
