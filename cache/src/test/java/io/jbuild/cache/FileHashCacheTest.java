@@ -47,4 +47,44 @@ class FileHashCacheTest {
       assertEquals("3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d", c.hash("a.txt", a, 1, 2, 1, 3, 4));
     }
   }
+
+  @Test
+  void prefetch_hashAsksForTheSameStat_takesTheBackgroundResult() throws Exception {
+    StorageRoot root = StorageRoot.open(tmp.resolve("root"));
+    Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+    Path a = Files.writeString(ctx.resolve("a.txt"), "a");
+    java.util.List<Runnable> queued = new java.util.ArrayList<>();
+    try (FileHashCache c = FileHashCache.open(root, ctx)) {
+      c.prefetch("a.txt", a, 1, 2, 1, 3, 4, queued::add);
+      c.prefetch("a.txt", a, 1, 2, 1, 3, 4, queued::add); // asked twice, hashed once
+      assertEquals(1, queued.size());
+      queued.get(0).run(); // the background thread's turn: the file is read here
+      Files.delete(a);
+      assertEquals(SHA_OF_A, c.hash("a.txt", a, 1, 2, 1, 3, 4), "answered by the prefetch");
+    }
+  }
+
+  @Test
+  void prefetch_fileChangedBeforeItsStep_isReadAgain() throws Exception {
+    StorageRoot root = StorageRoot.open(tmp.resolve("root"));
+    Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+    Path a = Files.writeString(ctx.resolve("a.txt"), "a");
+    try (FileHashCache c = FileHashCache.open(root, ctx)) {
+      c.prefetch("a.txt", a, 1, 2, 1, 3, 4, Runnable::run);
+      Files.writeString(a, "b"); // a new stat (here: ctime 5) at the step
+      assertEquals("3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d",
+          c.hash("a.txt", a, 1, 2, 1, 3, 5));
+    }
+  }
+
+  @Test
+  void prefetch_failedRead_isReportedByTheStepsOwnRead() throws Exception {
+    StorageRoot root = StorageRoot.open(tmp.resolve("root"));
+    Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+    Path missing = ctx.resolve("gone.bin");
+    try (FileHashCache c = FileHashCache.open(root, ctx)) {
+      c.prefetch("gone.bin", missing, 1, 2, 1, 3, 4, Runnable::run);
+      assertThrows(java.nio.file.NoSuchFileException.class, () -> c.hash("gone.bin", missing, 1, 2, 1, 3, 4));
+    }
+  }
 }

@@ -60,6 +60,38 @@ public final class SourceChecksum {
     return Digest.ofSha256(md.digest());
   }
 
+  /**
+   * Starts hashing, on {@code executor}, the regular files of at least {@code minBytes} that
+   * {@code sources} name directly (no wildcard, not a directory, not excluded), under the same
+   * names {@link #of} will ask {@code hashes} for them (FileHashCache#prefetch). Anything it
+   * cannot stat is skipped: {@link #of} meets it again and reports it.
+   */
+  public static void prefetch(Path root, java.util.function.Supplier<Predicate<String>> excludedMatcher,
+      FileHashCache hashes, List<String> sources, long minBytes, java.util.concurrent.Executor executor) {
+    Predicate<String> excluded = null;
+    for (String src : sources) {
+      String clean = RootedPath.clean(src);
+      if (clean.isEmpty() || Wildcards.hasWildcard(clean)) {
+        continue;
+      }
+      try {
+        if (excluded == null) {
+          excluded = excludedMatcher.get();
+        }
+        if (excluded.test(clean)) {
+          continue;
+        }
+        Path p = RootedPath.resolve(root, clean, true);
+        Stat st = Stat.of(p, true);
+        if ((st.mode() & 0170000) == 0100000 && st.size() >= minBytes) {
+          hashes.prefetch(clean, p, st.dev(), st.ino(), st.size(), st.mtime(), st.ctime(), executor);
+        }
+      } catch (IOException | RuntimeException e) {
+        // left to the step
+      }
+    }
+  }
+
   /** Stat walks of big trees run on every core; the records are then hashed in walk order. */
   private static final java.util.concurrent.ForkJoinPool WALKERS =
       new java.util.concurrent.ForkJoinPool(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));

@@ -6,7 +6,6 @@ import io.jbuild.cache.ContentStore;
 import io.jbuild.oci.Descriptor;
 import io.jbuild.oci.Digest;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,10 +48,11 @@ public final class LayerWriter {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new LayerException("cannot write a layer of " + dir + ": not a directory");
     }
-    try (ContentStore.Writer blob = store.writer()) {
+    try (ContentStore.Writer blob = store.writer(); WriteBehind behind = new WriteBehind(blob)) {
       MessageDigest diffSha = Digest.newSha256();
       boolean empty;
-      OutputStream compressed = compression.compressor(new KeepOpen(blob), null);
+      // the compressed bytes are hashed and written by a thread of their own (WriteBehind)
+      OutputStream compressed = compression.compressor(behind, null);
       try (TarWriter tar = new TarWriter(new BufferedOutputStream(
           new DigestOutputStream(compressed, diffSha), 64 * 1024))) {
         Walk walk = new Walk(dir, tar, sourceDateEpoch);
@@ -61,6 +61,7 @@ public final class LayerWriter {
       } finally {
         compressed.close();
       }
+      behind.close();
       Digest digest = blob.commit(null);
       return new LayerBlob(Descriptor.of(compression.mediaType(), digest, blob.size()),
           Digest.ofSha256(diffSha.digest()), empty);
@@ -206,23 +207,6 @@ public final class LayerWriter {
         }
       }
       return result;
-    }
-  }
-
-  /** Lets the compressor finish without closing the store's writer before its commit. */
-  private static final class KeepOpen extends FilterOutputStream {
-    KeepOpen(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
     }
   }
 }
