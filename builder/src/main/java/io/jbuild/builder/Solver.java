@@ -100,6 +100,8 @@ public final class Solver implements AutoCloseable {
    * --no-cache-filter ran again that gave another layer, and every step built on top of it.
    */
   private final Set<Digest> changed = ConcurrentHashMap.newKeySet();
+  /** Keys of steps that ran in this build with no record of them anywhere (see speculate). */
+  private final Set<Digest> missedKeys = ConcurrentHashMap.newKeySet();
   private final CacheIndex cacheIndex;
   private final CacheExplainer explain;
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
@@ -343,6 +345,8 @@ public final class Solver implements AutoCloseable {
       // does not depend on the previous state"; issue 6 item 1)
       return cachedStep(v, key(v, LINK_PARENT, sourceKey(v, c, in.get(1))), in.get(0),
           dir -> copy(v, c, in.get(1), in.get(0), dir));
+    } else if (op instanceof CopyOp c && speculate(v, in.get(0), in.get(1))) {
+      return speculativeCopy(v, c, in.get(0), in.get(1));
     } else if (op instanceof CopyOp c) {
       return cachedStep(v, key(v, in.get(0), sourceKey(v, c, in.get(1))), in.get(0), dir -> copy(v, c, in.get(1), in.get(0), dir));
     } else if (op instanceof MkdirOp m) {
@@ -507,6 +511,85 @@ public final class Solver implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Whether a COPY from a local directory runs at once, beside the checksum of what it reads,
+   * instead of after it: when the step it builds on was a true miss in this build (no record of
+   * its key existed), no record of this step can exist either, short of a pruned parent, so the
+   * key only names the result. A cold build of a context with a 1 GiB file waited 1 s for its
+   * checksum with the copy, the layer and the second core idle.
+   */
+  private boolean speculate(Vertex v, Result parent, Result source) {
+    return source.directory() != null && parent.key() != null && missedKeys.contains(parent.key())
+        && mustRun(v) == null && (v.inputs().isEmpty() || !changed.contains(v.input(0).digest()));
+  }
+
+  private static volatile java.util.concurrent.ExecutorService keyThreads;
+
+  private static java.util.concurrent.ExecutorService keyThreads() {
+    java.util.concurrent.ExecutorService k = keyThreads;
+    if (k == null) {
+      synchronized (Solver.class) {
+        k = keyThreads;
+        if (k == null) {
+          keyThreads = k = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "jbuild-key");
+            t.setDaemon(true);
+            return t;
+          });
+        }
+      }
+    }
+    return k;
+  }
+
+  /**
+   * A COPY run beside its own cache key (see {@link #speculate}): the key, once known, is
+   * recorded as a step that ran. If the key cannot be made (a source missing), that error is the
+   * step's, as it would have been without the head start.
+   */
+  private Result speculativeCopy(Vertex v, CopyOp c, Result parent, Result source) throws Exception {
+    CompletableFuture<Digest> keyF = CompletableFuture.supplyAsync(() -> {
+      try {
+        return key(v, parent, sourceKey(v, c, source));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, keyThreads());
+    Result out;
+    try {
+      out = step(v, null, parent, dir -> copy(v, c, source, parent, dir), null);
+    } catch (Exception e) {
+      joinKey(keyF); // its failure first: the step would have failed with it before it ran
+      throw e;
+    }
+    Digest key = joinKey(keyF);
+    explain.step(v, key, parent.key());
+    keysUsed.add(key);
+    listener.cacheMiss(v, options.noCache() ? "--no-cache" : explain.why(v));
+    missedKeys.add(key);
+    Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
+    String created = Instant.now().toString();
+    createdByVertex.put(v.digest(), created);
+    cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null, created)
+        : new CachedStep(false, top.diffId(), top.blob(), created)));
+    return Result.chain(key, out.layers(), out.emptyLayer());
+  }
+
+  private static Digest joinKey(CompletableFuture<Digest> keyF) throws Exception {
+    try {
+      return keyF.get();
+    } catch (ExecutionException e) {
+      Throwable t = e.getCause();
+      if (t instanceof java.io.UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (t instanceof Exception ex) {
+        throw ex;
+      }
+      throw new IOException(t);
+    }
+  }
+
   /** Answers a step from the cache index when its key is known and its layer blob is still here. */
   private Result cachedStep(Vertex v, Digest key, Result parent, StepBody body) throws Exception {
     explain.step(v, key, parent.key());
@@ -516,6 +599,7 @@ public final class Solver implements AutoCloseable {
       changed.add(v.digest()); // built on a changed filesystem, whether it runs or not (COPY --link)
     }
     CachedStep before = null;
+    boolean recorded = false;
     if (!options.noCache()) {
       java.util.Optional<byte[]> hit = cacheIndex.get(key);
       if (hit.isPresent()) {
@@ -523,6 +607,7 @@ public final class Solver implements AutoCloseable {
       } else {
         hit = imported.record(key); // --cache-from; its blob is fetched only when a step or the export reads it
       }
+      recorded = hit.isPresent();
       if (hit.isPresent() && forced != null) {
         before = Json.read(hit.get(), CachedStep.class, "cache record " + key);
       } else if (hit.isPresent()) {
@@ -543,6 +628,9 @@ public final class Solver implements AutoCloseable {
       }
     }
     String reason = options.noCache() ? "--no-cache" : forced != null ? forced : explain.why(v);
+    if (!recorded && forced == null) {
+      missedKeys.add(key); // no record of it existed: a step on top of it is a miss too (speculate)
+    }
     Result out = step(v, key, parent, body, reason);
     Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
     if (forced != null && (before == null || before.empty() != (top == null)
@@ -624,7 +712,9 @@ public final class Solver implements AutoCloseable {
   private Result step(Vertex v, Digest key, Result parent, StepBody body, String missReason) throws Exception {
     jobs.acquire();
     listener.stepStarted(v);
-    listener.cacheMiss(v, missReason); // after the start: every step's first event is its start
+    if (missReason != null) {
+      listener.cacheMiss(v, missReason); // after the start: every step's first event is its start
+    }
     long t0 = System.nanoTime();
     Path base = Files.createDirectories(work.resolve("step-" + sequence.incrementAndGet()));
     try {

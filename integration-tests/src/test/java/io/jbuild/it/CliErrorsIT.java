@@ -114,6 +114,16 @@ class CliErrorsIT {
   }
 
   @Test
+  void build_copyOfAMissingFileAfterAStepThatRan_failsLikeAnyCopyNamingFileAndLine(@TempDir Path tmp) throws Exception {
+    // the COPY after a step that ran starts beside its checksum (Solver.speculate): the
+    // checksum's error is still the one reported, and nothing stays mounted
+    Path c = CliRun.context(tmp.resolve("ctx"), "FROM busybox\nWORKDIR /w\nCOPY nope.txt .\n");
+    assertError(build("-t", "missing", c.toString()), 1, "\"/nope.txt\": not found", "Dockerfile:3",
+        ">>> COPY nope.txt .");
+    assertEquals(List.of(), CliCancelIT.mountsUnder(root), "mounts left behind");
+  }
+
+  @Test
   void build_diskFull_namesTheDirectoryThatFilledUp(@TempDir Path tmp) throws Exception {
     Path small = Files.createDirectories(tmp.resolve("small"));
     Exec.run("mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", small.toString()).assertOk("mount tmpfs");
