@@ -5,8 +5,9 @@ import io.jbuild.builder.sys.LibC;
 /**
  * How a program that owns its JVM (the CLI) ends once its work is done: standard output and
  * error flushed, then the process ends at once. The JVM's own exit waits up to 300 ms for any
- * thread blocked in native code, and java.net.http keeps one in epoll_wait as long as its client
- * lives: every command that talked to a registry paid that. Where libjbuild.so is missing, or
+ * thread blocked in native code, and java.net.http (the registry client's before HttpWire, still
+ * ADD of an https URL's) keeps one in epoll_wait as long as its client lives: every command that
+ * used it paid that. Where libjbuild.so is missing, or
  * while a profiler wants the JVM's exit (JBUILD_JAVA_OPTS with a flight recording or a perf
  * map), it is System.exit.
  */
