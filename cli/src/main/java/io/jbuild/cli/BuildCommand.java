@@ -167,6 +167,10 @@ class BuildCommand implements Callable<Integer> {
         c.quiet = true;
         continue;
       }
+      if (a.equals("--no-cache")) {
+        c.noCache = true;
+        continue;
+      }
       int eq = a.startsWith("--") ? a.indexOf('=') : -1;
       String name = eq < 0 ? a : a.substring(0, eq);
       String value;
@@ -187,6 +191,9 @@ class BuildCommand implements Callable<Integer> {
         case "--iidfile" -> c.iidfile = Path.of(value);
         case "--metadata-file" -> c.metadataFile = Path.of(value);
         case "--root" -> c.root.root = Path.of(value);
+        case "-o", "--output" -> c.outputs.add(value);
+        case "--runtime" -> c.runtime = value;
+        case "--platform" -> c.platform = value;
         default -> {
           return null;
         }
@@ -301,6 +308,9 @@ class BuildCommand implements Callable<Integer> {
   }
 
   DockerfileBuild configure() throws IOException {
+    if (runtime != null && !java.util.Set.of("runc", "crun", "unshare", "auto").contains(runtime)) {
+      throw new IllegalArgumentException("invalid --runtime \"" + runtime + "\": expected runc, crun, unshare or auto");
+    }
     DockerfileBuild b = DockerfileBuild.context(context).root(root.get()).runtime(runtime);
     if ("-".equals(file)) {
       b.dockerfileContent(System.in.readAllBytes());

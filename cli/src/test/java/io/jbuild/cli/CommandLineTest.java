@@ -45,7 +45,8 @@ class CommandLineTest {
   void quick_plainBuildForms_parsedWithoutTheCommandModel() {
     BuildCommand c = BuildCommand.quick(new String[] {"build", "-t", "a:1", "--tag=b:2", "-f", "x/Dockerfile",
         "--build-arg", "K=V", "--build-arg=E", "--target", "t", "--label=l=1", "--progress", "plain", "-q",
-        "--iidfile", "id.txt", "--metadata-file=m.json", "--root", "/r", "ctx"});
+        "--iidfile", "id.txt", "--metadata-file=m.json", "--root", "/r", "-o", "type=oci,dest=x.tar",
+        "--output=type=image", "--runtime", "crun", "--platform=linux/amd64", "--no-cache", "ctx"});
     assertEquals(List.of("a:1", "b:2"), c.tags);
     assertEquals("x/Dockerfile", c.file);
     assertEquals(List.of("K=V", "E"), c.buildArgs);
@@ -57,13 +58,17 @@ class CommandLineTest {
     assertEquals(java.nio.file.Path.of("m.json"), c.metadataFile);
     assertEquals(java.nio.file.Path.of("/r"), c.root.get());
     assertEquals(java.nio.file.Path.of("ctx"), c.context);
+    assertEquals(List.of("type=oci,dest=x.tar", "type=image"), c.outputs);
+    assertEquals("crun", c.runtime);
+    assertEquals("linux/amd64", c.platform);
+    assertTrue(c.noCache);
     assertEquals(java.nio.file.Path.of("."), BuildCommand.quick(new String[] {"-t", "x", "."}).context);
   }
 
   /** Anything else goes to picocli, which checks it and says what is wrong. */
   @ParameterizedTest
-  @ValueSource(strings = {"build --no-cache .", "build -t", "build a b", "build -", "-t x", "build --help",
-      "build -tx .", "build --pull .", "--squash .", "build -o type=oci,dest=x.tar ."})
+  @ValueSource(strings = {"build --no-cache=true .", "build -t", "build a b", "build -", "-t x", "build --help",
+      "build -tx .", "build --pull .", "--squash .", "build -otype=oci,dest=x.tar .", "build --runtime"})
   void quick_otherForms_leftToPicocli(String line) {
     assertEquals(null, BuildCommand.quick(line.split(" ")));
   }

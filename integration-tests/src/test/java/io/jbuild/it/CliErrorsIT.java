@@ -93,6 +93,12 @@ class CliErrorsIT {
   }
 
   @Test
+  void build_unknownRuntime_namesTheFlagBeforeAnyStep() throws Exception {
+    assertError(build("--runtime", "nope", "-t", "x", ctx.toString()), 2,
+        "invalid --runtime \"nope\": expected runc, crun, unshare or auto");
+  }
+
+  @Test
   void build_malformedPlatform_showsTheExpectedForm() throws Exception {
     assertError(build("--platform", "linux", ctx.toString()), 2,
         "invalid platform \"linux\": expected os/arch[/variant], for example linux/amd64");
