@@ -123,7 +123,7 @@ class BuildCommand implements Callable<Integer> {
       description = "remove intermediate containers, also after a failure (always done)")
   Boolean forceRm;
 
-  @Option(names = "--runtime", paramLabel = "runc|crun|unshare", description = "how RUN steps run (default: the first installed)")
+  @Option(names = "--runtime", paramLabel = "crun|runc|unshare", description = "how RUN steps run (default: the first installed of crun, runc, unshare)")
   String runtime;
 
   @Option(names = "--jobs", paramLabel = "N", description = "steps that may run at once (default: number of CPUs)")

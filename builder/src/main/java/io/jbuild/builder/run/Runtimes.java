@@ -16,7 +16,9 @@ public final class Runtimes {
    */
   public static ContainerRuntime select(String name, Path stateDir) throws IOException {
     if (name == null || name.isEmpty() || name.equals("auto")) {
-      for (String candidate : new String[] {"runc", "crun", "unshare"}) {
+      // crun first: a RUN step starts 30-80 ms sooner than with runc (a C program, no Go
+      // runtime to start twice), podman's default; runc where crun is missing
+      for (String candidate : new String[] {"crun", "runc", "unshare"}) {
         if (findOnPath(candidate).isPresent()) {
           return create(candidate, stateDir);
         }
