@@ -63,8 +63,9 @@ public final class LayerUnpacker {
     DigestInputStream tarBytes = new DigestInputStream(
         compression.decompressor(new BufferedInputStream(blob, 64 * 1024)), Digest.newSha256());
     LayerUnpacker unpacker = new LayerUnpacker(root, name);
-    try {
-      TarReader tar = new TarReader(tarBytes);
+    // inflate and hash on a thread of their own, beside the files being made (ReadAhead)
+    try (ReadAhead ahead = new ReadAhead(tarBytes)) {
+      TarReader tar = new TarReader(ahead);
       for (TarHeader h = tar.next(); h != null; h = tar.next()) {
         try {
           unpacker.entry(h, tar);
@@ -74,7 +75,7 @@ public final class LayerUnpacker {
           throw new LayerException(name + ": cannot unpack entry " + h.name + ": " + e.getMessage(), e);
         }
       }
-      tar.drain();
+      tar.drain(); // to the end of the stream: the read-ahead thread has hashed every byte
       unpacker.finishDirectories();
       Digest actual = Digest.ofSha256(tarBytes.getMessageDigest().digest());
       if (expectedDiffId != null && !expectedDiffId.equals(actual)) {
