@@ -60,7 +60,8 @@ public final class TmpJanitor {
   /**
    * A build killed with SIGKILL leaves its RUN processes behind (their runtime's parent is gone,
    * not them). They are found by their root directory, which lies in the dead build's tmp dir,
-   * whatever executor started them, and killed before their mounts are released.
+   * whatever executor started them, and killed before their mounts are released; so is a
+   * runtime process whose command line names that directory (its bundle).
    */
   static void killProcessesRootedIn(Path dir) {
     String prefix = dir.toAbsolutePath().normalize().toString();
@@ -73,7 +74,14 @@ public final class TmpJanitor {
         }
         try {
           String rootOf = Files.readSymbolicLink(proc.resolve("root")).toString();
-          if (rootOf.equals(prefix) || rootOf.startsWith(prefix + "/")) {
+          boolean ours = rootOf.equals(prefix) || rootOf.startsWith(prefix + "/");
+          if (!ours) {
+            // the runtime itself (crun/runc run --bundle DIR/...), which may still be setting
+            // up or tearing down a container of the dead build, writing into its directories
+            String cmd = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+            ours = cmd.contains(prefix + "/");
+          }
+          if (ours && Long.parseLong(name) != ProcessHandle.current().pid()) {
             ProcessHandle.of(Long.parseLong(name)).ifPresent(victims::add);
           }
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
