@@ -373,7 +373,27 @@ public final class Solver implements AutoCloseable {
 
   /** Files of at least this size named by a COPY are hashed ahead of their step. */
   private static final long PREFETCH_MIN_BYTES = 4L << 20;
-  private static volatile java.util.concurrent.ExecutorService prefetcher;
+
+  /** The solver's own daemon threads, made when first used (class initialisation is lazy). */
+  private static final class Pools {
+    /**
+     * Hashes ahead of the steps (prefetchSourceHashes): one thread, in step order, so that the
+     * first step's file is ready soonest and the build's own thread keeps a core.
+     */
+    static final java.util.concurrent.ExecutorService PREFETCH =
+        java.util.concurrent.Executors.newFixedThreadPool(1, daemons("jbuild-prefetch"));
+    /** Cache keys made beside a speculative COPY (speculativeCopy). */
+    static final java.util.concurrent.ExecutorService KEYS =
+        java.util.concurrent.Executors.newCachedThreadPool(daemons("jbuild-key"));
+
+    private static java.util.concurrent.ThreadFactory daemons(String name) {
+      return r -> {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+      };
+    }
+  }
 
   /**
    * Starts hashing the large files that COPY steps name from local contexts, beside the steps
@@ -409,32 +429,11 @@ public final class Solver implements AutoCloseable {
         List<String> patterns = new ArrayList<>(ctx.excludePatterns());
         patterns.addAll(c.excludes());
         SourceChecksum.prefetch(dir, () -> DockerIgnore.matcher(patterns), hashesOf(dir), c.sources(),
-            PREFETCH_MIN_BYTES, prefetcher());
+            PREFETCH_MIN_BYTES, Pools.PREFETCH);
       } catch (RuntimeException e) {
         // the step itself reads these files and says what is wrong with them
       }
     }
-  }
-
-  private static java.util.concurrent.ExecutorService prefetcher() {
-    java.util.concurrent.ExecutorService p = prefetcher;
-    if (p == null) {
-      synchronized (Solver.class) {
-        p = prefetcher;
-        if (p == null) {
-          java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-          // one thread, in step order: the first step's file is ready soonest, and the build's
-          // own thread keeps a core
-          prefetcher = p = java.util.concurrent.Executors.newFixedThreadPool(
-              1, r -> {
-                Thread t = new Thread(r, "jbuild-prefetch-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
-        }
-      }
-    }
-    return p;
   }
 
   private FileHashCache hashesOf(Path directory) {
@@ -523,25 +522,6 @@ public final class Solver implements AutoCloseable {
         && mustRun(v) == null && (v.inputs().isEmpty() || !changed.contains(v.input(0).digest()));
   }
 
-  private static volatile java.util.concurrent.ExecutorService keyThreads;
-
-  private static java.util.concurrent.ExecutorService keyThreads() {
-    java.util.concurrent.ExecutorService k = keyThreads;
-    if (k == null) {
-      synchronized (Solver.class) {
-        k = keyThreads;
-        if (k == null) {
-          keyThreads = k = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "jbuild-key");
-            t.setDaemon(true);
-            return t;
-          });
-        }
-      }
-    }
-    return k;
-  }
-
   /**
    * A COPY run beside its own cache key (see {@link #speculate}): the key, once known, is
    * recorded as a step that ran. If the key cannot be made (a source missing), that error is the
@@ -554,7 +534,7 @@ public final class Solver implements AutoCloseable {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-    }, keyThreads());
+    }, Pools.KEYS);
     Result out;
     try {
       out = step(v, null, parent, dir -> copy(v, c, source, parent, dir), null);
@@ -567,11 +547,7 @@ public final class Solver implements AutoCloseable {
     keysUsed.add(key);
     listener.cacheMiss(v, options.noCache() ? "--no-cache" : explain.why(v));
     missedKeys.add(key);
-    Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
-    String created = Instant.now().toString();
-    createdByVertex.put(v.digest(), created);
-    cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null, created)
-        : new CachedStep(false, top.diffId(), top.blob(), created)));
+    recordRun(v, key, out);
     return Result.chain(key, out.layers(), out.emptyLayer());
   }
 
@@ -632,16 +608,22 @@ public final class Solver implements AutoCloseable {
       missedKeys.add(key); // no record of it existed: a step on top of it is a miss too (speculate)
     }
     Result out = step(v, key, parent, body, reason);
-    Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
+    Layer top = recordRun(v, key, out);
     if (forced != null && (before == null || before.empty() != (top == null)
         || (top != null && !top.diffId().equals(before.diffId())))) {
       changed.add(v.digest());
     }
+    return out;
+  }
+
+  /** Writes the cache record of a step that ran (its layer, or none, and when); returns the layer. */
+  private Layer recordRun(Vertex v, Digest key, Result out) throws IOException {
+    Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
     String created = Instant.now().toString();
     createdByVertex.put(v.digest(), created);
     cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null, created)
         : new CachedStep(false, top.diffId(), top.blob(), created)));
-    return out;
+    return top;
   }
 
   private static Digest topChain(Result r) {

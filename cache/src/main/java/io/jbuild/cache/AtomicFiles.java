@@ -50,15 +50,7 @@ public final class AtomicFiles {
    * not be unguessable: a name taken (by anyone) is skipped, never opened.
    */
   public static Path tempFile(Path dir, String prefix, String suffix) throws IOException {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        return Files.createFile(dir.resolve(prefix + randomName() + suffix), FILE_0600);
-      } catch (FileAlreadyExistsException e) {
-        if (attempt >= 100) {
-          throw e;
-        }
-      }
-    }
+    return fresh(() -> Files.createFile(dir.resolve(prefix + randomName() + suffix), FILE_0600));
   }
 
   /**
@@ -73,9 +65,18 @@ public final class AtomicFiles {
 
   /** A new empty directory {@code dir/prefix<random>}, mode 0700; see {@link #tempFile}. */
   public static Path tempDirectory(Path dir, String prefix) throws IOException {
+    return fresh(() -> Files.createDirectory(dir.resolve(prefix + randomName()), DIR_0700));
+  }
+
+  /** Makes one new file or directory under a random name; a name taken is skipped, 100 times at most. */
+  private interface Maker {
+    Path make() throws IOException;
+  }
+
+  private static Path fresh(Maker maker) throws IOException {
     for (int attempt = 0; ; attempt++) {
       try {
-        return Files.createDirectory(dir.resolve(prefix + randomName()), DIR_0700);
+        return maker.make();
       } catch (FileAlreadyExistsException e) {
         if (attempt >= 100) {
           throw e;

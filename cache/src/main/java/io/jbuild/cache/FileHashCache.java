@@ -20,11 +20,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * so keys don't change.
  */
 public final class FileHashCache implements AutoCloseable {
-  private record Entry(long dev, long ino, long size, long mtime, long ctime, String hash) {}
+  private record Entry(long dev, long ino, long size, long mtime, long ctime, String hash) {
+    /** Whether this was made for the file that now has this stat. */
+    boolean sameFile(long dev, long ino, long size, long mtime, long ctime) {
+      return this.dev == dev && this.ino == ino && this.size == size && this.mtime == mtime && this.ctime == ctime;
+    }
+  }
 
-  /** A hash being computed ahead of its step ({@link #prefetch}), for the file as it was stat'ed then. */
-  private record Pending(long dev, long ino, long size, long mtime, long ctime,
-      java.util.concurrent.Future<String> hash) {}
+  /** A hash being computed ahead of its step ({@link #prefetch}), for the file as stat'ed then. */
+  private record Pending(Entry stat, java.util.concurrent.Future<String> hash) {}
 
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
@@ -90,12 +94,12 @@ public final class FileHashCache implements AutoCloseable {
   /** {@link #hash(String, Path, Map)} with the file's lstat given as numbers (mtime and ctime in ns). */
   public String hash(String rel, Path path, long dev, long ino, long size, long mtime, long ctime) throws IOException {
     Entry e = entries.get(rel);
-    if (e != null && e.dev == dev && e.ino == ino && e.size == size && e.mtime == mtime && e.ctime == ctime) {
+    if (e != null && e.sameFile(dev, ino, size, mtime, ctime)) {
       return e.hash;
     }
     String hash = null;
     Pending p = pending.remove(rel);
-    if (p != null && p.dev == dev && p.ino == ino && p.size == size && p.mtime == mtime && p.ctime == ctime) {
+    if (p != null && p.stat.sameFile(dev, ino, size, mtime, ctime)) {
       try {
         hash = p.hash.get();
       } catch (java.util.concurrent.ExecutionException failed) {
@@ -124,11 +128,11 @@ public final class FileHashCache implements AutoCloseable {
   public void prefetch(String rel, Path path, long dev, long ino, long size, long mtime, long ctime,
       java.util.concurrent.Executor executor) {
     Entry e = entries.get(rel);
-    if (e != null && e.dev == dev && e.ino == ino && e.size == size && e.mtime == mtime && e.ctime == ctime) {
+    if (e != null && e.sameFile(dev, ino, size, mtime, ctime)) {
       return;
     }
     java.util.concurrent.FutureTask<String> task = new java.util.concurrent.FutureTask<>(() -> contentHash(path));
-    if (pending.putIfAbsent(rel, new Pending(dev, ino, size, mtime, ctime, task)) == null) {
+    if (pending.putIfAbsent(rel, new Pending(new Entry(dev, ino, size, mtime, ctime, null), task)) == null) {
       executor.execute(task);
     }
   }

@@ -131,9 +131,7 @@ final class WriteBehind extends OutputStream {
         check();
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stop();
-      throw new InterruptedIOException("interrupted while writing a blob");
+      throw interrupted();
     }
   }
 
@@ -147,10 +145,15 @@ final class WriteBehind extends OutputStream {
         check();
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stop();
-      throw new InterruptedIOException("interrupted while writing a blob");
+      throw interrupted();
     }
+  }
+
+  /** The caller was interrupted waiting: the writer thread is stopped, the interrupt kept. */
+  private InterruptedIOException interrupted() {
+    Thread.currentThread().interrupt();
+    stop();
+    return new InterruptedIOException("interrupted while writing a blob");
   }
 
   private void check() throws IOException {
@@ -180,9 +183,7 @@ final class WriteBehind extends OutputStream {
           }
         }
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        stop();
-        throw new InterruptedIOException("interrupted while writing a blob");
+        throw interrupted();
       }
       check();
     }
