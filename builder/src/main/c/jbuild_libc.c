@@ -334,6 +334,50 @@ done:
   return rc;
 }
 
+/*
+ * One entry of a layer being unpacked, in one call instead of four: kind 0 makes a symlink to
+ * link, kind 1 a directory (0700 until its mode is set), kind 2 makes nothing (a regular file
+ * just written, a node mknod made); then the owner (lchown), the mode (chmod; not of a symlink,
+ * which has none) and, when set_times, atime and mtime (utimensat, a symlink not followed).
+ * Returns 0, or -(errno * 8 + step) for the call that failed: step 1 creating (EEXIST: something
+ * is there already, the caller decides), 2 lchown, 3 chmod, 4 utimensat.
+ */
+JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_LibCJni_makenode(JNIEnv *env, jclass cls,
+    jbyteArray path, jint kind, jbyteArray link, jint mode, jint uid, jint gid, jlong mtimeSec,
+    jlong mtimeNsec, jboolean setTimes) {
+  (void) cls;
+  char *p = NULL, *l = NULL;
+  int rc, step = 1;
+  if ((rc = cstr(env, path, &p)) != 0 || (rc = cstr(env, link, &l)) != 0) {
+    goto done;
+  }
+  if (kind == 0) {
+    rc = l == NULL ? -EINVAL : (int) result(symlink(l, p));
+  } else if (kind == 1) {
+    rc = (int) result(mkdir(p, 0700));
+  }
+  if (rc == 0) {
+    step = 2;
+    rc = (int) result(lchown(p, (uid_t) uid, (gid_t) gid));
+  }
+  if (rc == 0 && kind != 0) {
+    step = 3;
+    rc = (int) result(chmod(p, (mode_t) mode));
+  }
+  if (rc == 0 && setTimes) {
+    struct timespec times[2];
+    times[0].tv_sec = (time_t) mtimeSec;
+    times[0].tv_nsec = (long) mtimeNsec;
+    times[1] = times[0];
+    step = 4;
+    rc = (int) result(utimensat(AT_FDCWD, p, times, AT_SYMLINK_NOFOLLOW));
+  }
+done:
+  free(p);
+  free(l);
+  return rc == 0 ? 0 : rc * 8 - step;
+}
+
 /* The English text of an errno, or null for one libc does not know. */
 JNIEXPORT jstring JNICALL Java_io_jbuild_builder_sys_LibCJni_strerror(JNIEnv *env, jclass cls,
     jint errnum) {

@@ -31,6 +31,16 @@ final class BaseImageResolver implements ImageResolver {
   private final Map<String, ResolvedImage> resolved = new ConcurrentHashMap<>();
   private final Map<ImageReference, Descriptor> pulled = new ConcurrentHashMap<>();
   private final Map<String, String> localStates = new ConcurrentHashMap<>();
+  private volatile PullListener onPull;
+
+  /** Told of the images a build pulls from their registry (not of local ones) as it resolves them. */
+  interface PullListener {
+    /** The platform's manifest of {@code ref}, before its config is fetched. */
+    void manifest(ImageReference ref, ImageManifest manifest);
+
+    /** The image resolved, its config in the store. */
+    void pulled(PulledImage image);
+  }
 
   BaseImageResolver(ImageStore images, ContentStore store, ImagePuller puller, PullPolicy policy) {
     this.images = images;
@@ -56,7 +66,11 @@ final class BaseImageResolver implements ImageResolver {
         if (policy == PullPolicy.NEVER) {
           throw new ResolveException("image " + ref.familiar() + " is not in the local store and --pull=never forbids pulling it", null);
         }
-        PulledImage image = puller.resolve(ref, platform);
+        PullListener hook = onPull;
+        PulledImage image = puller.resolve(ref, platform, hook == null ? null : m -> hook.manifest(ref, m));
+        if (hook != null) {
+          hook.pulled(image);
+        }
         r = new ResolvedImage(ref.toString(), image.manifestDescriptor().digest(), image.config());
         if (ref.digest() == null) {
           pulled.put(ref, image.manifestDescriptor());
@@ -67,6 +81,11 @@ final class BaseImageResolver implements ImageResolver {
     }
     resolved.put(key, r);
     return r;
+  }
+
+  /** Who is told of pulls from now on; null: no one. */
+  void onPull(PullListener hook) {
+    this.onPull = hook;
   }
 
   /**

@@ -453,7 +453,6 @@ public final class DockerfileBuild {
     Map<CacheSpec, List<CacheRecord>> cacheRecords = new LinkedHashMap<>();
 
     BaseImageResolver resolver = new BaseImageResolver(images, store.content(), puller, pull);
-    ImageTarget imageTarget = convert(text, fileName, store, resolver);
 
     Long epoch = sourceDateEpoch;
     if (epoch == null && buildArgs.containsKey("SOURCE_DATE_EPOCH")) {
@@ -468,7 +467,36 @@ public final class DockerfileBuild {
     java.util.Set<Digest> keysUsed;
     SolveOptions options = new SolveOptions(Map.of("context", context.toAbsolutePath()), runtime, layerCompression(outs),
         epoch, jobs, noCache, secrets);
-    try (Solver s = new Solver(store, puller, options, events)) {
+    Solver early;
+    try {
+      early = new Solver(store, puller, options, events);
+    } catch (IOException | RuntimeException e) {
+      throw environment("build failed", e, root.resolve("tmp"));
+    }
+    ImageTarget imageTarget;
+    try {
+      if (importedCache.isEmpty()) {
+        // a base pulled now is unpacked while the rest of the Dockerfile converts (Solver.prewarm)
+        resolver.onPull(new BaseImageResolver.PullListener() {
+          @Override
+          public void manifest(ImageReference ref, ImageManifest manifest) {
+            early.prefetchLayers(ref, manifest);
+          }
+
+          @Override
+          public void pulled(io.jbuild.builder.pull.PulledImage p) {
+            early.prewarm(p.reference(), p.manifestDescriptor().digest(), p.manifest(), p.config().diffIds());
+          }
+        });
+      }
+      imageTarget = convert(text, fileName, store, resolver);
+    } catch (BuildException | RuntimeException e) {
+      early.close();
+      throw e;
+    } finally {
+      resolver.onPull(null);
+    }
+    try (Solver s = early) {
       solver = s;
       s.explainAgainst(context.toAbsolutePath().normalize() + "\0" + (dockerfileContent != null ? "-" : dockerfilePath().toAbsolutePath().normalize())
           + "\0" + (target == null ? "" : target));

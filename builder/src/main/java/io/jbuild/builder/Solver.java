@@ -90,6 +90,8 @@ public final class Solver implements AutoCloseable {
   private final Path work;
   private final Map<Digest, CompletableFuture<Result>> results = new ConcurrentHashMap<>();
   private final Map<Digest, CompletableFuture<Path>> unpacked = new ConcurrentHashMap<>();
+  /** Manifests of the bases {@link #prewarm} fetches: their FROM still shows as the pull step. */
+  private final Set<Digest> prewarmed = ConcurrentHashMap.newKeySet();
   private final Map<Path, FileHashCache> fileHashes = new ConcurrentHashMap<>();
   /** When each layer-producing vertex's result was first made (from the cache record or now). */
   private final Map<Digest, String> createdByVertex = new ConcurrentHashMap<>();
@@ -619,7 +621,7 @@ public final class Solver implements AutoCloseable {
   /** Writes the cache record of a step that ran (its layer, or none, and when); returns the layer. */
   private Layer recordRun(Vertex v, Digest key, Result out) throws IOException {
     Layer top = out.emptyLayer() ? null : out.layers().get(out.layers().size() - 1);
-    String created = Instant.now().toString();
+    String created = io.jbuild.oci.Timestamps.now();
     createdByVertex.put(v.digest(), created);
     cacheIndex.put(key, Json.write(top == null ? new CachedStep(true, null, null, created)
         : new CachedStep(false, top.diffId(), top.blob(), created)));
@@ -638,6 +640,68 @@ public final class Solver implements AutoCloseable {
     return new Result(null, List.of(), dir, c.excludePatterns(), false);
   }
 
+  /**
+   * Starts fetching the layers of a base image this build is pulling, told by its manifest while
+   * the Dockerfile is still being converted: a build that pulls its base needs the layers for the
+   * first step that runs, and the conversion leaves a core idle meanwhile. {@link #prewarm}
+   * unpacks them too once the config names their diff ids. It is the work {@link #image} and the
+   * first step would do, done earlier on a thread of the step pool: both wait for it rather than
+   * repeat it (the puller and {@link #unpack} share blobs and snapshots being made), and a failure
+   * here is left for them to meet again and report.
+   */
+  public void prefetchLayers(ImageReference ref, ImageManifest manifest) {
+    if (puller == null || cancelled || manifest.layers().stream().allMatch(l -> store.contains(l.digest()))) {
+      return;
+    }
+    background(() -> {
+      puller.fetchLayers(ref, manifest);
+      return null;
+    });
+  }
+
+  /** Runs {@code work} on a thread of the step pool (so close() waits for it); its failure is dropped. */
+  private void background(java.util.concurrent.Callable<?> work) {
+    try {
+      pool.submit(() -> {
+        try {
+          work.call();
+        } catch (Exception e) {
+          // whoever needs what this made makes it again and reports why not
+        }
+        return null;
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile: nothing to warm for
+    }
+  }
+
+  /**
+   * {@link #prefetchLayers}, then unpacks the layers: called once the config has named their diff
+   * ids (a snapshot is named by its chain id). Nothing is done when the top snapshot exists.
+   */
+  public void prewarm(ImageReference ref, Digest manifestDigest, ImageManifest manifest, List<Digest> diffIds) {
+    if (puller == null || cancelled || diffIds.size() != manifest.layers().size()) {
+      return;
+    }
+    List<Layer> layers = new ArrayList<>();
+    Digest chain = null;
+    for (int i = 0; i < diffIds.size(); i++) {
+      chain = chainId(chain, diffIds.get(i));
+      layers.add(new Layer(diffIds.get(i), manifest.layers().get(i), chain));
+    }
+    if (layers.isEmpty() || Files.isDirectory(snapshotDir(chain).resolve("fs"))) {
+      return;
+    }
+    prewarmed.add(manifestDigest);
+    background(() -> {
+      puller.fetchLayers(ref, manifest);
+      for (Layer l : layers) {
+        unpack(l);
+      }
+      return null;
+    });
+  }
+
   private Result image(Vertex v, ImageOp op) throws IOException {
     ImageReference ref = ImageReference.parse(op.reference());
     if (!store.contains(op.manifestDigest())) {
@@ -654,7 +718,7 @@ public final class Solver implements AutoCloseable {
           + " layers in the manifest but " + diffIds.size() + " diff ids in the config");
     }
     boolean missing = manifest.layers().stream().anyMatch(l -> !store.contains(l.digest()));
-    if (missing) {
+    if (missing || prewarmed.contains(op.manifestDigest())) {
       if (puller == null) {
         throw new IOException("layers of " + op.reference() + " are missing from the local store");
       }
@@ -1134,7 +1198,7 @@ public final class Solver implements AutoCloseable {
   private SolvedImage writeImage(ImageConfig config, List<Layer> layers, List<Boolean> emptyByStep,
       List<String> createdByStep) throws IOException {
     Instant epoch = options.sourceDateEpoch() == null ? null : Instant.ofEpochSecond(options.sourceDateEpoch());
-    String fallback = config.created() != null ? config.created() : Instant.now().toString();
+    String fallback = config.created() != null ? config.created() : io.jbuild.oci.Timestamps.now();
     List<ImageConfig.History> history = new ArrayList<>(config.historyOrEmpty());
     boolean[] fresh = new boolean[history.size()];
     for (int i = 0; i < fresh.length; i++) {
@@ -1161,7 +1225,7 @@ public final class Solver implements AutoCloseable {
       ImageConfig.History h = history.get(i);
       String created = h.created() != null ? h.created() : previous;
       if (epoch != null) {
-        created = fresh[i] ? epoch.toString() : clamp(created, epoch);
+        created = fresh[i] ? io.jbuild.oci.Timestamps.format(epoch) : clamp(created, epoch);
       }
       history.set(i, new ImageConfig.History(created, h.createdBy(), h.author(), h.comment(), h.emptyLayer()));
       previous = created;
@@ -1169,7 +1233,7 @@ public final class Solver implements AutoCloseable {
         latest = created;
       }
     }
-    String now = latest != null ? latest : (epoch != null ? epoch.toString() : fallback);
+    String now = latest != null ? latest : (epoch != null ? io.jbuild.oci.Timestamps.format(epoch) : fallback);
     List<Digest> diffIds = new ArrayList<>();
     List<Descriptor> blobs = new ArrayList<>();
     long size = 0;
@@ -1188,14 +1252,14 @@ public final class Solver implements AutoCloseable {
 
   private static Instant parse(String rfc3339) {
     try {
-      return java.time.OffsetDateTime.parse(rfc3339).toInstant();
+      return io.jbuild.oci.Timestamps.parse(rfc3339);
     } catch (java.time.format.DateTimeParseException e) {
       return Instant.EPOCH;
     }
   }
 
   private static String clamp(String created, Instant epoch) {
-    return parse(created).isAfter(epoch) ? epoch.toString() : created;
+    return parse(created).isAfter(epoch) ? io.jbuild.oci.Timestamps.format(epoch) : created;
   }
 
   /** Docker layer media types become their OCI twins in an OCI manifest (same bytes). */

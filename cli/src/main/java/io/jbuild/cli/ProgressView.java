@@ -4,7 +4,6 @@ import io.jbuild.api.BuildException;
 import io.jbuild.api.BuildListener;
 import io.jbuild.api.BuildResult;
 import java.io.PrintStream;
-import java.util.Locale;
 
 /**
  * How a build's progress is shown (--progress): the build's events as they come, then its end.
@@ -42,7 +41,7 @@ interface ProgressView extends BuildListener {
   }
 
   static String seconds(long nanos) {
-    return String.format(Locale.ROOT, "%.1f", nanos / 1e9);
+    return oneDecimal(nanos, 1_000_000_000L);
   }
 
   /** Bytes as docker shows them: 1.5 MiB. */
@@ -50,13 +49,23 @@ interface ProgressView extends BuildListener {
     if (bytes < 1024) {
       return bytes + " B";
     }
-    double v = bytes;
     String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
+    int u = 0;
+    long unit = 1024;
+    while (u < units.length - 1 && bytes / unit >= 1024) {
+      unit *= 1024;
       u++;
     }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    return oneDecimal(bytes, unit) + " " + units[u];
+  }
+
+  /**
+   * {@code n / d} with one decimal, halves rounded up, as {@code %.1f} prints it: in integers,
+   * because String.format's first use costs a cold JVM ~10 ms (Formatter, locale data).
+   */
+  static String oneDecimal(long n, long d) {
+    long a = Math.abs(n);
+    long t = a / d * 10 + (a % d * 20 + d) / (2 * d); // d is at most 1024^4: no overflow
+    return (n < 0 && t != 0 ? "-" : "") + (t / 10) + "." + (t % 10);
   }
 }

@@ -38,6 +38,31 @@ class ProgressViewsTest {
   }
 
   @Test
+  void secondsAndSizes_printOneDecimalAsPercentPointOneFDoes() {
+    long[] nanos = {0, 49_999_999, 50_000_000, 149_999_999, 150_000_000, 999_999_999, 1_950_000_000L, 123_456_789_012L};
+    for (long n : nanos) {
+      assertEquals(String.format(java.util.Locale.ROOT, "%.1f", n / 1e9), ProgressView.seconds(n), n + " ns");
+    }
+    long[] sizes = {0, 1023, 1024, 1075, 1076, 1_048_575, 1_048_576, 1_101_004, 5L << 30, (1L << 50) + 1, 3L << 52};
+    for (long b : sizes) {
+      String expected;
+      if (b < 1024) {
+        expected = b + " B";
+      } else {
+        double v = b;
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+          v /= 1024;
+          u++;
+        }
+        expected = String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+      }
+      assertEquals(expected, ProgressView.human(b), b + " bytes");
+    }
+  }
+
+  @Test
   void tty_runningStep_showsElapsedTimeLastLogLinesAndByteBar() {
     Terminal term = new Terminal(true, 100, 20, false);
     TtyProgress view = new TtyProgress(out, term, clock::get, false);

@@ -14,7 +14,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.util.ArrayList;
@@ -108,6 +107,13 @@ public final class LayerUnpacker {
     }
     Path parent = resolve(parts, true);
     Path path = parent.resolve(base);
+    if ((h.type == TarHeader.SYMLINK || h.isDir())
+        && LibC.makeNode(path, h.isDir() ? LibC.NODE_DIRECTORY : LibC.NODE_SYMLINK, h.linkName, h.mode,
+            (int) h.uid, (int) h.gid, h.mtimeSec, h.mtimeNsec, !h.isDir())) {
+      // the usual case, a new symlink or directory: made, owned, moded and timed in one call
+      finish(h, path);
+      return;
+    }
     int existingMode = LibC.lstatMode(path);
     boolean existing = existingMode >= 0;
     if (existing && !((existingMode & LibC.S_IFMT) == LibC.S_IFDIR && h.isDir())) {
@@ -126,7 +132,15 @@ public final class LayerUnpacker {
           tar.content().transferTo(out);
         }
       }
-      case TarHeader.SYMLINK -> Files.createSymbolicLink(path, Paths.get(h.linkName));
+      case TarHeader.SYMLINK -> {
+        // what was there is gone: a symlink with its owner and times, as on the usual path above
+        if (!LibC.makeNode(path, LibC.NODE_SYMLINK, h.linkName, h.mode, (int) h.uid, (int) h.gid, h.mtimeSec,
+            h.mtimeNsec, true)) {
+          throw new java.nio.file.FileAlreadyExistsException(path.toString());
+        }
+        finish(h, path);
+        return;
+      }
       case TarHeader.LINK -> {
         List<String> targetParts = clean(h.linkName, "hard link target of " + h.name);
         if (targetParts.isEmpty()) {
@@ -151,19 +165,22 @@ public final class LayerUnpacker {
       default -> throw refuse(h, "unsupported tar entry type '" + (char) h.type + "'");
     }
     // Order matters: chown clears setuid bits and security.capability, so mode and xattrs last.
-    LibC.lchown(path, (int) h.uid, (int) h.gid);
-    if (h.type != TarHeader.SYMLINK) {
-      LibC.chmod(path, h.mode);
-    }
+    LibC.makeNode(path, LibC.NODE_EXISTING, null, h.mode, (int) h.uid, (int) h.gid, h.mtimeSec, h.mtimeNsec,
+        !h.isDir());
+    finish(h, path);
+  }
+
+  /**
+   * After the owner, mode and (not of a directory) times are set: the xattrs (they change no
+   * mtime), and a directory's times kept for the end, since adding its children changes them.
+   */
+  private void finish(TarHeader h, Path path) throws IOException {
     for (var x : h.xattrs.entrySet()) {
       LibC.lsetxattr(path, x.getKey(), x.getValue());
     }
     if (h.isDir()) {
-      // set after the directory's children are in, or adding them would change it again
       dirs.add(path);
       dirTimes.add(new long[] {h.mtimeSec, h.mtimeNsec});
-    } else {
-      LibC.lutimes(path, h.mtimeSec, h.mtimeNsec, h.mtimeSec, h.mtimeNsec);
     }
   }
 

@@ -202,18 +202,32 @@ final class TarReader {
     return true;
   }
 
+  /**
+   * The header's sum of its bytes, the checksum field counted as spaces, unsigned as POSIX says
+   * or signed as some old tars wrote it (checked only when the unsigned one does not match: this
+   * loop runs once per entry, mostly before the JIT has compiled it, so it is kept short).
+   */
   private void verifyChecksum() throws IOException {
     long stored = number(148, 8);
-    long unsigned = 0;
-    long signed = 0;
-    for (int i = 0; i < BLOCK; i++) {
-      int b = i >= 148 && i < 156 ? ' ' : block[i];
-      unsigned += b & 0xff;
-      signed += b;
+    byte[] b = block;
+    long unsigned = 8 * ' ';
+    for (int i = 0; i < 148; i++) {
+      unsigned += b[i] & 0xff;
     }
-    if (stored != unsigned && stored != signed) {
+    for (int i = 156; i < BLOCK; i++) {
+      unsigned += b[i] & 0xff;
+    }
+    if (stored != unsigned && stored != signedSum()) {
       throw new LayerException("invalid tar header checksum (not a tar stream, or corrupt)");
     }
+  }
+
+  private long signedSum() {
+    long signed = 8 * ' ';
+    for (int i = 0; i < BLOCK; i++) {
+      signed += i >= 148 && i < 156 ? 0 : block[i];
+    }
+    return signed;
   }
 
   private static void parsePax(byte[] data, Map<String, byte[]> into) throws LayerException {

@@ -19,6 +19,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,6 +36,7 @@ import java.util.stream.Collectors;
 public final class ImagePuller {
   private final ContentStore store;
   private final RegistryAccess registry;
+  private final Map<Digest, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
   public ImagePuller(ContentStore store, RegistryAccess registry) {
     this.store = store;
@@ -44,6 +48,16 @@ public final class ImagePuller {
    * manifest list when the reference names one) and stores the manifests and the config.
    */
   public PulledImage resolve(ImageReference ref, Platform platform) throws IOException {
+    return resolve(ref, platform, null);
+  }
+
+  /**
+   * {@link #resolve(ImageReference, Platform)}, telling {@code early} of the platform's manifest
+   * as soon as it is known (before the config is fetched): a caller that will need the layers can
+   * start fetching them then.
+   */
+  public PulledImage resolve(ImageReference ref, Platform platform, java.util.function.Consumer<ImageManifest> early)
+      throws IOException {
     Manifest top = manifest(ref, ref.digest());
     Manifest chosen = top;
     boolean fromIndex = false;
@@ -66,6 +80,9 @@ public final class ImagePuller {
     ImageManifest manifest = Json.read(chosen.bytes, ImageManifest.class, "image manifest of " + ref);
     if (manifest.config() == null || manifest.layers() == null) {
       throw new InvalidContentException(ref + ": manifest " + chosen.descriptor.digest() + " has no config or layers");
+    }
+    if (early != null) {
+      early.accept(manifest);
     }
     Descriptor configDesc = manifest.config();
     if (!store.contains(configDesc.digest())) {
@@ -171,10 +188,42 @@ public final class ImagePuller {
     }
   }
 
+  /**
+   * Fetches one blob into the store; a blob another thread of this puller is fetching (the early
+   * layer fetch of a base pulled while the Dockerfile converts, see Solver.prewarm) is waited
+   * for, not fetched twice. A failed fetch is retried by the next caller, whose error counts.
+   */
   private void fetchBlob(ImageReference ref, Descriptor blob) throws IOException {
-    try (ContentStore.Writer w = store.writer()) {
-      registry.fetchBlob(ref, blob, w, true); // the writer hashes and commit() verifies: hash once
-      w.commit(blob.digest());
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> theirs = inFlight.putIfAbsent(blob.digest(), mine);
+    if (theirs != null) {
+      try {
+        theirs.get();
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while " + blob.digest() + " was being fetched");
+      } catch (ExecutionException e) {
+        if (store.contains(blob.digest())) {
+          return;
+        }
+        fetchBlob(ref, blob); // theirs failed and left the map: fetch it here, with this caller's error
+        return;
+      }
+    }
+    try {
+      if (!store.contains(blob.digest())) {
+        try (ContentStore.Writer w = store.writer()) {
+          registry.fetchBlob(ref, blob, w, true); // the writer hashes and commit() verifies: hash once
+          w.commit(blob.digest());
+        }
+      }
+      inFlight.remove(blob.digest(), mine);
+      mine.complete(null);
+    } catch (IOException | RuntimeException | Error e) {
+      inFlight.remove(blob.digest(), mine);
+      mine.completeExceptionally(e);
+      throw e;
     }
   }
 

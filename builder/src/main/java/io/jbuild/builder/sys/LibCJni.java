@@ -61,6 +61,13 @@ final class LibCJni {
   /** A regular file copied with owner (uid < 0: as created), mode and mtime set; see jbuild_libc.c. */
   static native int copyfile(byte[] src, byte[] dst, int mode, int uid, int gid, long mtimeSec, long mtimeNsec);
 
+  /**
+   * A tar entry made with owner, mode and times in one call: kind 0 symlink, 1 directory, 2 an
+   * existing path; 0 or -(errno * 8 + step), see jbuild_libc.c.
+   */
+  static native int makenode(byte[] path, int kind, byte[] link, int mode, int uid, int gid, long mtimeSec,
+      long mtimeNsec, boolean setTimes);
+
   /** strerror(3) in the C locale, or null for an errno libc does not know. */
   static native String strerror(int errno);
 }

@@ -74,7 +74,7 @@ class LayerUnpackerHostileTest {
   }
 
   /** A tar of the given entries; regular files get content "pwned". */
-  private static byte[] tar(TarHeader... entries) throws IOException {
+  static byte[] tar(TarHeader... entries) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try (TarWriter w = new TarWriter(buf)) {
       for (TarHeader h : entries) {

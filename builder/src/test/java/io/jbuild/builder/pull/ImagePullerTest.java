@@ -83,6 +83,44 @@ class ImagePullerTest {
     }
   }
 
+  /**
+   * The layers of a base are fetched early (Solver.prewarm) while the FROM step may ask for them
+   * too: a blob being fetched is waited for, not fetched a second time.
+   */
+  @Test
+  void fetchLayers_calledFromTwoThreadsAtOnce_fetchesEachBlobOnce() throws Exception {
+    TestImage image = TestImage.create(AMD64, false, 3, 2 << 20, 12);
+    skopeoPush(image, "pull/twice:1", "--format", "oci");
+    StorageRoot root = root();
+    try (io.jbuild.registry.testing.FaultProxy proxy = io.jbuild.registry.testing.FaultProxy.start(registry.port())) {
+      ImagePuller puller = new ImagePuller(root.content(), access());
+      PulledImage pulled = puller.resolve(ImageReference.parse(proxy.host() + "/pull/twice:1"), AMD64);
+      long before = proxy.bytesDown();
+      long layerBytes = pulled.manifest().layers().stream().mapToLong(Descriptor::size).sum();
+
+      java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        List<java.util.concurrent.Future<?>> both = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+          both.add(two.submit(() -> {
+            puller.fetchLayers(pulled.reference(), pulled.manifest());
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : both) {
+          f.get();
+        }
+      } finally {
+        two.shutdownNow();
+      }
+
+      assertPulled(root.content(), pulled);
+      long fetched = proxy.bytesDown() - before;
+      assertTrue(fetched >= layerBytes && fetched < layerBytes * 3 / 2,
+          "each layer crossed the wire once: " + fetched + " bytes for " + layerBytes + " bytes of layers");
+    }
+  }
+
   @Test
   void resolve_ociImagePushedBySkopeoWithGzip_storesManifestConfigAndLayers() throws IOException {
     TestImage image = TestImage.create(AMD64, false, 2, 4096, 11);
