@@ -31,6 +31,8 @@ final class BaseImageResolver implements ImageResolver {
   private final Map<String, ResolvedImage> resolved = new ConcurrentHashMap<>();
   private final Map<ImageReference, Descriptor> pulled = new ConcurrentHashMap<>();
   private final Map<String, String> localStates = new ConcurrentHashMap<>();
+  /** References being resolved ahead of the frontend (resolveEarly), by reference and platform. */
+  private final Map<String, java.util.concurrent.Future<Outcome>> early = new ConcurrentHashMap<>();
   private volatile PullListener onPull;
 
   /** Told of the images a build pulls from their registry (not of local ones) as it resolves them. */
@@ -56,31 +58,74 @@ final class BaseImageResolver implements ImageResolver {
     if (hit != null) {
       return hit;
     }
+    Outcome o = null;
+    java.util.concurrent.Future<Outcome> guess = early.remove(key);
+    if (guess != null) {
+      try {
+        o = guess.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        // resolved again below: the error, if it is one still, is reported for this reference
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ResolveException("interrupted while resolving " + reference, e);
+      }
+    }
+    if (o == null) {
+      o = outcome(reference, platform);
+    }
+    if (o.pulled() != null) {
+      pulled.put(o.ref(), o.pulled());
+    }
+    if (o.localState() != null) {
+      localStates.put(o.ref().toString(), o.localState());
+    }
+    resolved.put(key, o.image());
+    return o.image();
+  }
+
+  /**
+   * Starts resolving {@code reference} on a thread of its own, for a build that expects its
+   * Dockerfile to name it (a first look at the text, before the frontend has converted it): the
+   * registry's answers, and through the pull listener the layers, arrive while the Dockerfile is
+   * converted. Nothing of it counts unless {@link #resolve} is later asked for the same reference
+   * and platform: only then is the image recorded as pulled and named after the build.
+   */
+  void resolveEarly(String reference, Platform platform) {
+    String key = reference + "|" + platform;
+    java.util.concurrent.FutureTask<Outcome> task = new java.util.concurrent.FutureTask<>(() -> outcome(reference, platform));
+    if (resolved.containsKey(key) || early.putIfAbsent(key, task) != null) {
+      return;
+    }
+    Thread t = new Thread(task, "jbuild-resolve");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** What resolving a reference found, before any of it is recorded. */
+  private record Outcome(ImageReference ref, ResolvedImage image, Descriptor pulled, String localState) {}
+
+  private Outcome outcome(String reference, Platform platform) throws ResolveException {
     ImageReference ref = ImageReference.parse(reference);
-    ResolvedImage r = null;
     try {
       if (policy != PullPolicy.ALWAYS) {
-        r = local(ref, platform).orElse(null);
-      }
-      if (r == null) {
-        if (policy == PullPolicy.NEVER) {
-          throw new ResolveException("image " + ref.familiar() + " is not in the local store and --pull=never forbids pulling it", null);
-        }
-        PullListener hook = onPull;
-        PulledImage image = puller.resolve(ref, platform, hook == null ? null : m -> hook.manifest(ref, m));
-        if (hook != null) {
-          hook.pulled(image);
-        }
-        r = new ResolvedImage(ref.toString(), image.manifestDescriptor().digest(), image.config());
-        if (ref.digest() == null) {
-          pulled.put(ref, image.manifestDescriptor());
+        Outcome local = local(ref, platform);
+        if (local != null) {
+          return local;
         }
       }
+      if (policy == PullPolicy.NEVER) {
+        throw new ResolveException("image " + ref.familiar() + " is not in the local store and --pull=never forbids pulling it", null);
+      }
+      PullListener hook = onPull;
+      PulledImage image = puller.resolve(ref, platform, hook == null ? null : m -> hook.manifest(ref, m));
+      if (hook != null) {
+        hook.pulled(image);
+      }
+      return new Outcome(ref, new ResolvedImage(ref.toString(), image.manifestDescriptor().digest(), image.config()),
+          ref.digest() == null ? image.manifestDescriptor() : null, null);
     } catch (IOException | RuntimeException e) {
       throw new ResolveException("failed to resolve " + ref.familiar() + ": " + e.getMessage(), e);
     }
-    resolved.put(key, r);
-    return r;
   }
 
   /** Who is told of pulls from now on; null: no one. */
@@ -114,12 +159,12 @@ final class BaseImageResolver implements ImageResolver {
     return localStates.size() == resolved.size() ? Map.copyOf(localStates) : null;
   }
 
-  private Optional<ResolvedImage> local(ImageReference ref, Platform platform) throws IOException {
+  private Outcome local(ImageReference ref, Platform platform) throws IOException {
     // read before the resolution: a tag moved in between makes the record stale, never wrong
     String state = BuildShortcut.baseState(images, store, ref.toString());
     Optional<Descriptor> d = images.resolve(ref);
     if (d.isEmpty()) {
-      return Optional.empty();
+      return null;
     }
     Descriptor desc = d.get();
     if (MediaTypes.isIndex(desc.mediaType())) {
@@ -128,18 +173,17 @@ final class BaseImageResolver implements ImageResolver {
           .filter(m -> m.platform() == null || m.platform().matches(platform))
           .findFirst().orElse(null);
       if (desc == null) {
-        return Optional.empty();
+        return null;
       }
     }
     if (!store.contains(desc.digest())) {
-      return Optional.empty();
+      return null;
     }
     ImageManifest manifest = Json.read(store.read(desc.digest()), ImageManifest.class, "manifest of " + ref);
     ImageConfig config = Json.read(store.read(manifest.config().digest()), ImageConfig.class, "config of " + ref);
     if (config.os() != null && config.architecture() != null && !config.platform().matches(platform)) {
-      return Optional.empty();
+      return null;
     }
-    localStates.put(ref.toString(), state);
-    return Optional.of(new ResolvedImage(ref.toString(), desc.digest(), config));
+    return new Outcome(ref, new ResolvedImage(ref.toString(), desc.digest(), config), null, state);
   }
 }

@@ -30,6 +30,8 @@ import io.jbuild.graph.Vertex;
 import io.jbuild.oci.ContainerConfig;
 import io.jbuild.oci.Digest;
 import io.jbuild.oci.Descriptor;
+import io.jbuild.oci.ImageConfig;
+import io.jbuild.oci.ImageIndex;
 import io.jbuild.oci.ImageManifest;
 import io.jbuild.oci.Json;
 import io.jbuild.oci.ImageReference;
@@ -441,6 +443,9 @@ public final class DockerfileBuild {
       }
     }
 
+    // the records a build reads first (base manifests and configs) and writes (its image), while
+    // the Dockerfile is parsed and the registry asked
+    Json.prepareInBackground(ImageManifest.class, ImageIndex.class, ImageConfig.class);
     RegistryAccess registry = new RegistryAccess(RegistryConfig.defaults());
     ImagePuller puller = new ImagePuller(store.content(), registry);
     ImageStore images = new ImageStore(store);
@@ -488,6 +493,10 @@ public final class DockerfileBuild {
             early.prewarm(p.reference(), p.manifestDescriptor().digest(), p.manifest(), p.config().diffIds());
           }
         });
+      }
+      String base = BaseHint.firstBase(text, buildArgs);
+      if (base != null) {
+        resolver.resolveEarly(base, platform); // while the Dockerfile is parsed and converted
       }
       imageTarget = convert(text, fileName, store, resolver);
     } catch (BuildException | RuntimeException e) {

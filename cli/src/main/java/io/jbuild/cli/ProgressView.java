@@ -64,8 +64,15 @@ interface ProgressView extends BuildListener {
    * because String.format's first use costs a cold JVM ~10 ms (Formatter, locale data).
    */
   static String oneDecimal(long n, long d) {
+    return fixed(n, d, 1);
+  }
+
+  /** {@code n / d} with {@code places} (1 to 3) decimals, halves rounded up, as {@code %.Nf} prints it. */
+  static String fixed(long n, long d, int places) {
+    long scale = places == 1 ? 10 : places == 2 ? 100 : 1000;
     long a = Math.abs(n);
-    long t = a / d * 10 + (a % d * 20 + d) / (2 * d); // d is at most 1024^4: no overflow
-    return (n < 0 && t != 0 ? "-" : "") + (t / 10) + "." + (t % 10);
+    long t = a / d * scale + (a % d * 2 * scale + d) / (2 * d); // d is at most 1024^4: no overflow
+    String frac = Long.toString(scale + t % scale).substring(1);
+    return (n < 0 ? "-" : "") + (t / scale) + "." + frac;
   }
 }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -66,7 +65,7 @@ final class StepTable {
       return st;
     } else if (e instanceof BuildEvent.StepLog l) {
       Step st = step(l.step(), l.timeNanos());
-      st.tail.addLast(String.format(Locale.ROOT, "%.3f %s", (l.timeNanos() - st.startNanos) / 1e9, clean(l.line())));
+      st.tail.addLast(ProgressView.fixed(l.timeNanos() - st.startNanos, 1_000_000_000L, 3) + " " + clean(l.line()));
       if (st.tail.size() > TAIL) {
         st.tail.removeFirst();
       }

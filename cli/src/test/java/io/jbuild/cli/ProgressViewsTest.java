@@ -39,9 +39,11 @@ class ProgressViewsTest {
 
   @Test
   void secondsAndSizes_printOneDecimalAsPercentPointOneFDoes() {
-    long[] nanos = {0, 49_999_999, 50_000_000, 149_999_999, 150_000_000, 999_999_999, 1_950_000_000L, 123_456_789_012L};
+    long[] nanos = {0, 499_999, 500_000, 49_999_999, 50_000_000, 149_999_999, 150_000_000, 999_999_999, 1_950_000_000L, 123_456_789_012L};
     for (long n : nanos) {
       assertEquals(String.format(java.util.Locale.ROOT, "%.1f", n / 1e9), ProgressView.seconds(n), n + " ns");
+      assertEquals(String.format(java.util.Locale.ROOT, "%.3f", n / 1e9), ProgressView.fixed(n, 1_000_000_000L, 3), n + " ns");
+      assertEquals(String.format(java.util.Locale.ROOT, "%.3f", -n / 1e9), ProgressView.fixed(-n, 1_000_000_000L, 3), -n + " ns");
     }
     long[] sizes = {0, 1023, 1024, 1075, 1076, 1_048_575, 1_048_576, 1_101_004, 5L << 30, (1L << 50) + 1, 3L << 52};
     for (long b : sizes) {

@@ -147,4 +147,25 @@ class EndToEndIT {
     assertTrue(again.stderr().contains("0 steps run, 1 cached"), again.stderr());
     assertTrue(again.stderr().contains(first.trim()), "the same image:\n" + again.stderr());
   }
+
+  /**
+   * The first stage's base is resolved while the Dockerfile converts (a guess from its text): a
+   * stage the target does not use still has its base neither named locally nor in the build.
+   */
+  @Test
+  void build_whoseFirstStageIsUnused_namesNoBaseImage(@TempDir Path tmp) throws Exception {
+    Path root = tmp.resolve("root");
+    Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM %s AS unused\nRUN false\nFROM scratch\nCOPY Dockerfile /d\n".formatted(base));
+    Exec.jbuild(root, "build", "--progress=plain", "-t", "unused-first:1", ctx.toString()).assertOk("build");
+
+    String images = Exec.jbuild(root, "images").assertOk("images").stdout();
+    assertTrue(images.contains("unused-first"), images);
+    assertFalse(images.contains("busybox"), "the unused stage's base is not named:\n" + images);
+
+    // the same base used by the target is named, as any pulled base is
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM %s\nCOPY Dockerfile /d\n".formatted(base));
+    Exec.jbuild(root, "build", "--progress=plain", "-t", "used-first:1", ctx.toString()).assertOk("second build");
+    assertTrue(Exec.jbuild(root, "images").assertOk("images").stdout().contains("busybox"));
+  }
 }

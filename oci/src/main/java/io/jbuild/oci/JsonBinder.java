@@ -246,6 +246,31 @@ final class JsonBinder {
     return t;
   }
 
+  /**
+   * Builds the bindings of a record and of the records its components hold (in lists and maps
+   * too), as their first read or write would: their annotations are read by reflection, and the
+   * first reading of each Jackson annotation type makes the JDK generate a proxy class for it.
+   */
+  static void prepare(Class<?> c, java.util.Set<Class<?>> seen) {
+    if (!c.isRecord() || !seen.add(c)) {
+      return;
+    }
+    RecordType t = recordType(c);
+    for (Type component : t.types) {
+      prepareType(component, seen);
+    }
+  }
+
+  private static void prepareType(Type t, java.util.Set<Class<?>> seen) {
+    if (t instanceof Class<?> k) {
+      prepare(k.isArray() ? k.getComponentType() : k, seen);
+    } else if (t instanceof ParameterizedType pt) {
+      for (Type a : pt.getActualTypeArguments()) {
+        prepareType(a, seen);
+      }
+    }
+  }
+
   /** A record's binding: its properties and creator, or why the binder leaves it to databind. */
   private static final class RecordType {
     final Class<?> type;
