@@ -90,6 +90,7 @@ public final class Solver implements AutoCloseable {
   private final Path work;
   private final Map<Digest, CompletableFuture<Result>> results = new ConcurrentHashMap<>();
   private final Map<Digest, CompletableFuture<Path>> unpacked = new ConcurrentHashMap<>();
+  private volatile Path stubs;
   /** Manifests of the bases {@link #prewarm} fetches: their FROM still shows as the pull step. */
   private final Set<Digest> prewarmed = ConcurrentHashMap.newKeySet();
   private final Map<Path, FileHashCache> fileHashes = new ConcurrentHashMap<>();
@@ -770,7 +771,7 @@ public final class Solver implements AutoCloseable {
       // with parent directories of its own (0755 root), whatever the base
       boolean link = v.op() instanceof CopyOp c && c.link();
       try (OverlayMount m = OverlayMount.mount(link ? List.of() : lowers(parent.layers()), upper,
-          Files.createDirectories(base.resolve("work")), rootfs)) {
+          Files.createDirectories(base.resolve("work")), rootfs, mountStubs())) {
         body.apply(new StepDirs(base, rootfs, upper));
       }
       LayerBlob blob = LayerWriter.write(upper, store, options.compression(), options.sourceDateEpoch());
@@ -937,7 +938,7 @@ public final class Solver implements AutoCloseable {
             // an image or stage: its layers under a throwaway upper dir (rw writes are discarded)
             root = Files.createDirectories(dir.resolve("rootfs"));
             overlays.add(OverlayMount.mount(solver.lowers(source.layers()), Files.createDirectories(dir.resolve("upper")),
-                Files.createDirectories(dir.resolve("work")), root));
+                Files.createDirectories(dir.resolve("work")), root, solver.mountStubs()));
           }
           Path host = m.source().isEmpty() ? root : RootedPath.resolve(root, m.source(), true);
           if (!Files.exists(host)) {
@@ -984,7 +985,7 @@ public final class Solver implements AutoCloseable {
         } else if (seed != null) {
           Path mnt = Files.createDirectories(staging.resolve("m"));
           try (OverlayMount om = OverlayMount.mount(lowers(seed.layers()), Files.createDirectories(staging.resolve("u")),
-              Files.createDirectories(staging.resolve("w")), mnt)) {
+              Files.createDirectories(staging.resolve("w")), mnt, mountStubs())) {
             new CopyFiles(mnt, fs, null, null, p -> false).copy(List.of("."), "/");
           }
         }
@@ -1054,7 +1055,7 @@ public final class Solver implements AutoCloseable {
       Path pBase = Files.createDirectories(dirs.base().resolve("parent"));
       Path pRoot = Files.createDirectories(pBase.resolve("rootfs"));
       try (OverlayMount m = OverlayMount.mount(lowers(parent.layers()), Files.createDirectories(pBase.resolve("upper")),
-          Files.createDirectories(pBase.resolve("work")), pRoot)) {
+          Files.createDirectories(pBase.resolve("work")), pRoot, mountStubs())) {
         ResolvedUser u = UserResolver.resolve(pRoot, op.chown());
         owner = new CopyFiles.Owner(u.uid(), u.gid());
       }
@@ -1076,7 +1077,7 @@ public final class Solver implements AutoCloseable {
     Path srcBase = Files.createDirectories(dirs.base().resolve("source"));
     Path srcRoot = Files.createDirectories(srcBase.resolve("rootfs"));
     try (OverlayMount m = OverlayMount.mount(lowers(source.layers()), Files.createDirectories(srcBase.resolve("upper")),
-        Files.createDirectories(srcBase.resolve("work")), srcRoot)) {
+        Files.createDirectories(srcBase.resolve("work")), srcRoot, mountStubs())) {
       new CopyFiles(srcRoot, dirs.rootfs(), owner, mode, excluded).unpackArchives(op.add()).parents(op.parents())
           .writeNewDirectoriesTo(dirs.upper()).copy(op.sources(), op.destination());
     }
@@ -1114,6 +1115,24 @@ public final class Solver implements AutoCloseable {
       }
     }
     return r;
+  }
+
+  /**
+   * The bottom lower dir of every overlay this build mounts (empty mount points for the
+   * runtime, OverlayMount.createMountPointStubs), made once in the work dir.
+   */
+  Path mountStubs() throws IOException {
+    Path s = stubs;
+    if (s == null) {
+      synchronized (this) {
+        s = stubs;
+        if (s == null) {
+          s = OverlayMount.createMountPointStubs(work.resolve("mount-stubs"));
+          stubs = s;
+        }
+      }
+    }
+    return s;
   }
 
   /** The unpacked snapshot dirs of a chain, top first, as overlay lower dirs. */

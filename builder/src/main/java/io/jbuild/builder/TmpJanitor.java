@@ -113,7 +113,7 @@ public final class TmpJanitor {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         p.waitFor(10, TimeUnit.SECONDS);
       }
-      if (!mountsBelow(real).isEmpty()) {
+      if (!mounts.isEmpty() && !mountsBelow(real).isEmpty()) {
         return; // refuse to delete through a mount
       }
       FileTrees.delete(real);

@@ -52,27 +52,45 @@ public final class OverlayMount implements AutoCloseable {
 
   public static OverlayMount mount(List<Path> lowersTopFirst, Path upper, Path work, Path target)
       throws IOException {
-    Path aux = io.jbuild.cache.AtomicFiles.tempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "jbuild-overlay-");
+    return mount(lowersTopFirst, upper, work, target, null);
+  }
+
+  /**
+   * Mounts with {@code stubs} as the bottom lower dir, a directory {@link #createMountPointStubs}
+   * made once for many mounts (a build makes one for all its steps); null: a private one made for
+   * this mount and removed with it.
+   */
+  public static OverlayMount mount(List<Path> lowersTopFirst, Path upper, Path work, Path target, Path stubs)
+      throws IOException {
+    Path aux = null;
     try {
-      Path stubs = createMountPointStubs(aux.resolve("m"));
+      if (stubs == null) {
+        aux = io.jbuild.cache.AtomicFiles.tempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "jbuild-overlay-");
+        stubs = createMountPointStubs(aux.resolve("m"));
+      }
       List<String> lowers = new ArrayList<>();
       for (Path lower : lowersTopFirst) {
         lowers.add(checkOption(lower.toAbsolutePath().normalize()));
       }
-      lowers.add(stubs.toString());
+      lowers.add(checkOption(stubs.toAbsolutePath().normalize()));
       String upperDir = checkOption(upper.toAbsolutePath().normalize());
       String workDir = checkOption(work.toAbsolutePath().normalize());
       Path mountPoint = target.toAbsolutePath().normalize();
-      String options = "upperdir=" + upperDir + ",workdir=" + workDir + extraOptions();
+      String options = "upperdir=" + upperDir + ",workdir=" + workDir + EXTRA_OPTIONS;
       String data = "lowerdir=" + String.join(":", lowers) + "," + options;
       if (data.length() <= MAX_DATA) {
         LibC.mount("overlay", mountPoint, "overlay", 0, data);
       } else {
+        if (aux == null) {
+          aux = io.jbuild.cache.AtomicFiles.tempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "jbuild-overlay-");
+        }
         mountThroughShortNames(lowers, options, aux.resolve("l"), mountPoint);
       }
       return new OverlayMount(mountPoint, aux);
     } catch (IOException | RuntimeException e) {
-      FileTrees.delete(aux);
+      if (aux != null) {
+        FileTrees.delete(aux);
+      }
       throw e;
     }
   }
@@ -97,11 +115,17 @@ public final class OverlayMount implements AutoCloseable {
         throw e; // EINVAL: not a mount point (any more); ENOENT: gone
       }
     } finally {
-      FileTrees.delete(aux);
+      if (aux != null) {
+        FileTrees.delete(aux);
+      }
     }
   }
 
-  private static Path createMountPointStubs(Path dir) throws IOException {
+  /**
+   * The bottom lower dir of a step's mount: empty /proc, /dev, /sys, /etc/hosts and
+   * /etc/resolv.conf with fixed times, never written (overlayfs writes to the upper dir only).
+   */
+  public static Path createMountPointStubs(Path dir) throws IOException {
     Files.createDirectories(dir.resolve("etc"));
     for (String d : new String[] {"proc", "dev", "sys"}) {
       Files.createDirectory(dir.resolve(d));
@@ -116,6 +140,11 @@ public final class OverlayMount implements AutoCloseable {
     }
     return dir;
   }
+
+  private static final boolean VOLATILE = kernelAtLeast(5, 10);
+
+  /** The options this kernel knows, looked up once. */
+  private static final String EXTRA_OPTIONS = extraOptions();
 
   private static String extraOptions() {
     StringBuilder sb = new StringBuilder();
@@ -133,8 +162,6 @@ public final class OverlayMount implements AutoCloseable {
     }
     return sb.toString();
   }
-
-  private static final boolean VOLATILE = kernelAtLeast(5, 10);
 
   /** Whether the running kernel is at least MAJOR.MINOR (/proc/sys/kernel/osrelease). */
   static boolean kernelAtLeast(int major, int minor) {

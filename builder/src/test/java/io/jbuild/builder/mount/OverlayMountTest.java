@@ -73,6 +73,27 @@ class OverlayMountTest {
   }
 
   @Test
+  void mount_twoAtOnceOnOneStubsDir_eachWritesToItsOwnUpperAndTheStubsStayEmpty() throws Exception {
+    Path stubs = OverlayMount.createMountPointStubs(tmp.resolve("stubs"));
+    Path upper2 = Files.createDirectories(tmp.resolve("upper2"));
+    Path work2 = Files.createDirectories(tmp.resolve("work2"));
+    Path target2 = Files.createDirectories(tmp.resolve("merged2"));
+
+    try (OverlayMount a = OverlayMount.mount(List.of(), upper, work, target, stubs);
+        OverlayMount b = OverlayMount.mount(List.of(), upper2, work2, target2, stubs)) {
+      Files.writeString(a.target().resolve("etc/hosts"), "a");
+      Files.writeString(b.target().resolve("etc/hosts"), "b");
+      assertEquals("a", Files.readString(target.resolve("etc/hosts")));
+      assertEquals("b", Files.readString(target2.resolve("etc/hosts")));
+    }
+
+    assertEquals("a", Files.readString(upper.resolve("etc/hosts")));
+    assertEquals("b", Files.readString(upper2.resolve("etc/hosts")));
+    assertEquals(0, Files.size(stubs.resolve("etc/hosts")), "the shared stubs are never written");
+    assertTrue(Files.isDirectory(stubs.resolve("proc")), "and outlive the mounts");
+  }
+
+  @Test
   void mount_chownOfLowerFile_copiesDataUp() throws Exception {
     // metacopy=off: the upper dir must hold the data, not just the new owner
     Path lower = Files.createDirectories(tmp.resolve("lower"));
