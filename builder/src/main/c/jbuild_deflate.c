@@ -21,12 +21,19 @@ typedef void *(*alloc_fn)(int level);
 typedef size_t (*compress_fn)(void *compressor, const void *in, size_t in_n, void *out, size_t out_avail);
 typedef size_t (*bound_fn)(void *compressor, size_t in_n);
 typedef void (*free_fn)(void *compressor);
+typedef void *(*dalloc_fn)(void);
+typedef int (*gunzip_fn)(void *decompressor, const void *in, size_t in_n, void *out, size_t out_avail,
+    size_t *in_used, size_t *out_written);
+typedef void (*dfree_fn)(void *decompressor);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static alloc_fn ld_alloc;
 static compress_fn ld_compress;
 static bound_fn ld_bound;
 static free_fn ld_free;
+static dalloc_fn ld_dalloc;
+static gunzip_fn ld_gunzip;
+static dfree_fn ld_dfree;
 
 static void open_libdeflate(void) {
   void *h = dlopen("libdeflate.so.0", RTLD_NOW | RTLD_LOCAL);
@@ -45,6 +52,15 @@ static void open_libdeflate(void) {
   ld_compress = c;
   ld_bound = b;
   ld_free = f;
+  /* decompression: optional (libdeflate_gzip_decompress_ex is in every release since 1.1) */
+  dalloc_fn da = (dalloc_fn) dlsym(h, "libdeflate_alloc_decompressor");
+  gunzip_fn g = (gunzip_fn) dlsym(h, "libdeflate_gzip_decompress_ex");
+  dfree_fn df = (dfree_fn) dlsym(h, "libdeflate_free_decompressor");
+  if (da != NULL && g != NULL && df != NULL) {
+    ld_dalloc = da;
+    ld_gunzip = g;
+    ld_dfree = df;
+  }
 }
 
 /* Whether libdeflate could be opened. */
@@ -100,4 +116,55 @@ JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_Deflate_compress(JNIEnv *env, 
   (*env)->ReleasePrimitiveArrayCritical(env, out, dst, 0);
   (*env)->ReleasePrimitiveArrayCritical(env, in, src, JNI_ABORT);
   return (jint) n;
+}
+
+/* Whether libdeflate's gzip decompressor could be opened. */
+JNIEXPORT jboolean JNICALL Java_io_jbuild_builder_sys_Deflate_openDecompressor(JNIEnv *env, jclass cls) {
+  (void) env;
+  (void) cls;
+  pthread_once(&once, open_libdeflate);
+  return ld_dalloc != NULL ? JNI_TRUE : JNI_FALSE;
+}
+
+/* A decompressor, or 0 when there is no memory or no libdeflate. */
+JNIEXPORT jlong JNICALL Java_io_jbuild_builder_sys_Deflate_allocDecompressor(JNIEnv *env, jclass cls) {
+  (void) env;
+  (void) cls;
+  pthread_once(&once, open_libdeflate);
+  return ld_dalloc == NULL ? 0 : (jlong) (size_t) ld_dalloc();
+}
+
+JNIEXPORT void JNICALL Java_io_jbuild_builder_sys_Deflate_freeDecompressor(JNIEnv *env, jclass cls, jlong d) {
+  (void) env;
+  (void) cls;
+  if (d != 0 && ld_dfree != NULL) {
+    ld_dfree((void *) (size_t) d);
+  }
+}
+
+/*
+ * One gzip member at in[inOff, inOff+inLen) into out from outOff (CRC-32 and size checked):
+ * (input bytes used << 32) | output bytes written, or -(libdeflate's result): -1 bad data,
+ * -2 short output, -3 no room in out; -4 when an array could not be had.
+ */
+JNIEXPORT jlong JNICALL Java_io_jbuild_builder_sys_Deflate_gunzip(JNIEnv *env, jclass cls, jlong d,
+    jbyteArray in, jint inOff, jint inLen, jbyteArray out, jint outOff, jint outLen) {
+  (void) cls;
+  jbyte *src = (*env)->GetPrimitiveArrayCritical(env, in, NULL);
+  if (src == NULL) {
+    return -4;
+  }
+  jbyte *dst = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+  if (dst == NULL) {
+    (*env)->ReleasePrimitiveArrayCritical(env, in, src, JNI_ABORT);
+    return -4;
+  }
+  size_t used = 0, written = 0;
+  int rc = ld_gunzip((void *) (size_t) d, src + inOff, (size_t) inLen, dst + outOff, (size_t) outLen, &used, &written);
+  (*env)->ReleasePrimitiveArrayCritical(env, out, dst, 0);
+  (*env)->ReleasePrimitiveArrayCritical(env, in, src, JNI_ABORT);
+  if (rc != 0) {
+    return -(jlong) rc;
+  }
+  return ((jlong) used << 32) | (jlong) written;
 }

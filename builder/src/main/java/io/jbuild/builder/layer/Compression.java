@@ -46,6 +46,17 @@ public enum Compression {
    * members (layers jbuild writes have one per 128 KiB block: {@link GzipInput}).
    */
   InputStream decompressor(InputStream in) throws IOException {
+    return decompressor(in, -1);
+  }
+
+  /**
+   * {@link #decompressor(InputStream)} of a blob of {@code size} bytes (-1: unknown): a small
+   * gzip one is read whole and decompressed by libdeflate ({@link WholeGzipInput}).
+   */
+  InputStream decompressor(InputStream in, long size) throws IOException {
+    if (this == GZIP && size > 0) {
+      return new BufferedInputStream(WholeGzipInput.open(in, size), 64 * 1024);
+    }
     return switch (this) {
       case GZIP -> new BufferedInputStream(GzipInput.open(in, 64 * 1024), 64 * 1024);
       case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);

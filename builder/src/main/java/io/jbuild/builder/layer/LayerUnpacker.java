@@ -60,7 +60,8 @@ public final class LayerUnpacker {
     }
     Compression compression = layer == null ? Compression.NONE : Compression.of(layer.mediaType());
     DigestInputStream tarBytes = new DigestInputStream(
-        compression.decompressor(new BufferedInputStream(blob, 64 * 1024)), Digest.newSha256());
+        compression.decompressor(new BufferedInputStream(blob, 64 * 1024), layer == null ? -1 : layer.size()),
+        Digest.newSha256());
     LayerUnpacker unpacker = new LayerUnpacker(root, name);
     // inflate and hash on a thread of their own, beside the files being made (ReadAhead)
     try (ReadAhead ahead = new ReadAhead(tarBytes)) {

@@ -70,6 +70,75 @@ public final class Deflate implements AutoCloseable {
     }
   }
 
+  private static final boolean DECOMPRESSOR = LibCJni.loaded() && openDecompressor();
+
+  /** Whether libdeflate's gzip decompressor is here. */
+  public static boolean gunzipAvailable() {
+    return DECOMPRESSOR;
+  }
+
+  /** What {@link Gunzip#member} answers besides a result: bad data, input cut short, no room. */
+  public static final long BAD_DATA = -1;
+  public static final long SHORT_INPUT = -2;
+  public static final long NO_ROOM = -3;
+
+  /**
+   * libdeflate's gzip decompressor, 2-3 times zlib's speed: whole members only, so for input
+   * held in memory. Not for use on two threads at once.
+   */
+  public static final class Gunzip implements AutoCloseable {
+    private long handle;
+
+    private Gunzip(long handle) {
+      this.handle = handle;
+    }
+
+    public static Gunzip create() {
+      if (!DECOMPRESSOR) {
+        throw new IllegalStateException("libdeflate's decompressor is not available");
+      }
+      long h = allocDecompressor();
+      if (h == 0) {
+        throw new OutOfMemoryError("libdeflate could not allocate a decompressor");
+      }
+      return new Gunzip(h);
+    }
+
+    /**
+     * Decompresses the gzip member at the start of {@code in[off, off+len)} into {@code
+     * out[outOff, outOff+outLen)}, its CRC-32 and size checked: (input bytes used &lt;&lt; 32) |
+     * bytes written, or {@link #BAD_DATA}, {@link #SHORT_INPUT}, {@link #NO_ROOM}.
+     */
+    public long member(byte[] in, int off, int len, byte[] out, int outOff, int outLen) {
+      if (handle == 0) {
+        throw new IllegalStateException("decompressor closed");
+      }
+      java.util.Objects.checkFromIndexSize(off, len, in.length);
+      java.util.Objects.checkFromIndexSize(outOff, outLen, out.length);
+      long r = gunzip(handle, in, off, len, out, outOff, outLen);
+      if (r == -4) {
+        throw new IllegalStateException("libdeflate could not have the arrays");
+      }
+      return r;
+    }
+
+    @Override
+    public void close() {
+      if (handle != 0) {
+        freeDecompressor(handle);
+        handle = 0;
+      }
+    }
+  }
+
+  private static native boolean openDecompressor();
+
+  private static native long allocDecompressor();
+
+  private static native void freeDecompressor(long decompressor);
+
+  private static native long gunzip(long decompressor, byte[] in, int inOff, int inLen, byte[] out, int outOff, int outLen);
+
   private static native boolean open();
 
   private static native long alloc(int level);
