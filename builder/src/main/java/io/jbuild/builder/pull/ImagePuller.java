@@ -169,6 +169,10 @@ public final class ImagePuller {
     if (missing.isEmpty()) {
       return;
     }
+    if (missing.size() == 1) {
+      fetchBlob(ref, missing.values().iterator().next()); // no pool for one layer
+      return;
+    }
     int threads = Math.min(missing.size(), registry.config().parallelism());
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "jbuild-pull-" + ref.repository());
