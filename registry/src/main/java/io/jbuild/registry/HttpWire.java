@@ -238,7 +238,9 @@ final class HttpWire {
 
   private Conn open(String key, String scheme, String host, int port, int handshakeMillis) throws IOException {
     String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    Socket s = new Socket();
+    // a direct connection: java.net's SOCKS-capable default socket asks the default ProxySelector
+    // first, whose set-up (net.properties and more) cost a fresh JVM ~10 ms before the first byte
+    Socket s = new Socket(java.net.Proxy.NO_PROXY);
     try {
       s.setTcpNoDelay(true);
       s.connect(new InetSocketAddress(bare, port), connectMillis);
