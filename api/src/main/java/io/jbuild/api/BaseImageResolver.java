@@ -71,7 +71,13 @@ final class BaseImageResolver implements ImageResolver {
       }
     }
     if (o == null) {
-      o = outcome(reference, platform);
+      o = outcome(reference, platform, true);
+    } else if (o.pulledImage() != null) {
+      // asked for now: its layers are wanted (not before, a first stage may be one no one uses)
+      PullListener hook = onPull;
+      if (hook != null) {
+        hook.pulled(o.pulledImage());
+      }
     }
     if (o.pulled() != null) {
       pulled.put(o.ref(), o.pulled());
@@ -86,13 +92,15 @@ final class BaseImageResolver implements ImageResolver {
   /**
    * Starts resolving {@code reference} on a thread of its own, for a build that expects its
    * Dockerfile to name it (a first look at the text, before the frontend has converted it): the
-   * registry's answers, and through the pull listener the layers, arrive while the Dockerfile is
-   * converted. Nothing of it counts unless {@link #resolve} is later asked for the same reference
-   * and platform: only then is the image recorded as pulled and named after the build.
+   * registry's answers (manifest and config) arrive while the Dockerfile is converted. Nothing of
+   * it counts unless {@link #resolve} is later asked for the same reference and platform: only
+   * then is the pull listener told (and the layers fetched), and the image recorded as pulled
+   * and named after the build.
    */
   void resolveEarly(String reference, Platform platform) {
     String key = reference + "|" + platform;
-    java.util.concurrent.FutureTask<Outcome> task = new java.util.concurrent.FutureTask<>(() -> outcome(reference, platform));
+    java.util.concurrent.FutureTask<Outcome> task =
+        new java.util.concurrent.FutureTask<>(() -> outcome(reference, platform, false));
     if (resolved.containsKey(key) || early.putIfAbsent(key, task) != null) {
       return;
     }
@@ -101,10 +109,15 @@ final class BaseImageResolver implements ImageResolver {
     t.start();
   }
 
-  /** What resolving a reference found, before any of it is recorded. */
-  private record Outcome(ImageReference ref, ResolvedImage image, Descriptor pulled, String localState) {}
+  /**
+   * What resolving a reference found, before any of it is recorded: the image pulled (when it
+   * was), its descriptor to name it by (when pulled by tag) or what the local store named.
+   */
+  private record Outcome(ImageReference ref, ResolvedImage image, PulledImage pulledImage, Descriptor pulled,
+      String localState) {}
 
-  private Outcome outcome(String reference, Platform platform) throws ResolveException {
+  /** Resolves; the pull listener is told of a pull only when {@code tell}. */
+  private Outcome outcome(String reference, Platform platform, boolean tell) throws ResolveException {
     ImageReference ref = ImageReference.parse(reference);
     try {
       if (policy != PullPolicy.ALWAYS) {
@@ -116,13 +129,13 @@ final class BaseImageResolver implements ImageResolver {
       if (policy == PullPolicy.NEVER) {
         throw new ResolveException("image " + ref.familiar() + " is not in the local store and --pull=never forbids pulling it", null);
       }
-      PullListener hook = onPull;
+      PullListener hook = tell ? onPull : null;
       PulledImage image = puller.resolve(ref, platform, hook == null ? null : m -> hook.manifest(ref, m));
       if (hook != null) {
         hook.pulled(image);
       }
       return new Outcome(ref, new ResolvedImage(ref.toString(), image.manifestDescriptor().digest(), image.config()),
-          ref.digest() == null ? image.manifestDescriptor() : null, null);
+          image, ref.digest() == null ? image.manifestDescriptor() : null, null);
     } catch (IOException | RuntimeException e) {
       throw new ResolveException("failed to resolve " + ref.familiar() + ": " + e.getMessage(), e);
     }
@@ -184,6 +197,6 @@ final class BaseImageResolver implements ImageResolver {
     if (config.os() != null && config.architecture() != null && !config.platform().matches(platform)) {
       return null;
     }
-    return new Outcome(ref, new ResolvedImage(ref.toString(), desc.digest(), config), null, state);
+    return new Outcome(ref, new ResolvedImage(ref.toString(), desc.digest(), config), null, null, state);
   }
 }
