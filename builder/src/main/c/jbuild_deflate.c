@@ -94,6 +94,26 @@ JNIEXPORT jlong JNICALL Java_io_jbuild_builder_sys_Deflate_bound(JNIEnv *env, jc
   return (jlong) ld_bound((void *) (size_t) compressor, (size_t) n);
 }
 
+/* Holds in and out as critical (no copy); 0, or -1 with neither held when one could not be had. */
+static int pin(JNIEnv *env, jbyteArray in, jbyte **src, jbyteArray out, jbyte **dst) {
+  *src = (*env)->GetPrimitiveArrayCritical(env, in, NULL);
+  if (*src == NULL) {
+    return -1;
+  }
+  *dst = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+  if (*dst == NULL) {
+    (*env)->ReleasePrimitiveArrayCritical(env, in, *src, JNI_ABORT);
+    return -1;
+  }
+  return 0;
+}
+
+/* Lets both go: out's bytes written back, in's left as they were. */
+static void unpin(JNIEnv *env, jbyteArray in, jbyte *src, jbyteArray out, jbyte *dst) {
+  (*env)->ReleasePrimitiveArrayCritical(env, out, dst, 0);
+  (*env)->ReleasePrimitiveArrayCritical(env, in, src, JNI_ABORT);
+}
+
 /*
  * Raw DEFLATE (one final block sequence) of in[inOff, inOff+inLen) into out from outOff; the
  * number of bytes written, 0 when they would not fit, -1 when an array could not be had.
@@ -103,18 +123,12 @@ JNIEXPORT jlong JNICALL Java_io_jbuild_builder_sys_Deflate_bound(JNIEnv *env, jc
 JNIEXPORT jint JNICALL Java_io_jbuild_builder_sys_Deflate_compress(JNIEnv *env, jclass cls, jlong compressor,
     jbyteArray in, jint inOff, jint inLen, jbyteArray out, jint outOff, jint outLen) {
   (void) cls;
-  jbyte *src = (*env)->GetPrimitiveArrayCritical(env, in, NULL);
-  if (src == NULL) {
-    return -1;
-  }
-  jbyte *dst = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
-  if (dst == NULL) {
-    (*env)->ReleasePrimitiveArrayCritical(env, in, src, JNI_ABORT);
+  jbyte *src, *dst;
+  if (pin(env, in, &src, out, &dst) != 0) {
     return -1;
   }
   size_t n = ld_compress((void *) (size_t) compressor, src + inOff, (size_t) inLen, dst + outOff, (size_t) outLen);
-  (*env)->ReleasePrimitiveArrayCritical(env, out, dst, 0);
-  (*env)->ReleasePrimitiveArrayCritical(env, in, src, JNI_ABORT);
+  unpin(env, in, src, out, dst);
   return (jint) n;
 }
 
@@ -150,19 +164,13 @@ JNIEXPORT void JNICALL Java_io_jbuild_builder_sys_Deflate_freeDecompressor(JNIEn
 JNIEXPORT jlong JNICALL Java_io_jbuild_builder_sys_Deflate_gunzip(JNIEnv *env, jclass cls, jlong d,
     jbyteArray in, jint inOff, jint inLen, jbyteArray out, jint outOff, jint outLen) {
   (void) cls;
-  jbyte *src = (*env)->GetPrimitiveArrayCritical(env, in, NULL);
-  if (src == NULL) {
-    return -4;
-  }
-  jbyte *dst = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
-  if (dst == NULL) {
-    (*env)->ReleasePrimitiveArrayCritical(env, in, src, JNI_ABORT);
+  jbyte *src, *dst;
+  if (pin(env, in, &src, out, &dst) != 0) {
     return -4;
   }
   size_t used = 0, written = 0;
   int rc = ld_gunzip((void *) (size_t) d, src + inOff, (size_t) inLen, dst + outOff, (size_t) outLen, &used, &written);
-  (*env)->ReleasePrimitiveArrayCritical(env, out, dst, 0);
-  (*env)->ReleasePrimitiveArrayCritical(env, in, src, JNI_ABORT);
+  unpin(env, in, src, out, dst);
   if (rc != 0) {
     return -(jlong) rc;
   }

@@ -79,8 +79,8 @@ final class BaseImageResolver implements ImageResolver {
         hook.pulled(o.pulledImage());
       }
     }
-    if (o.pulled() != null) {
-      pulled.put(o.ref(), o.pulled());
+    if (o.pulledImage() != null && o.ref().digest() == null) {
+      pulled.put(o.ref(), o.pulledImage().manifestDescriptor()); // named after the build
     }
     if (o.localState() != null) {
       localStates.put(o.ref().toString(), o.localState());
@@ -111,10 +111,9 @@ final class BaseImageResolver implements ImageResolver {
 
   /**
    * What resolving a reference found, before any of it is recorded: the image pulled (when it
-   * was), its descriptor to name it by (when pulled by tag) or what the local store named.
+   * was), or what the local store named (when it was local).
    */
-  private record Outcome(ImageReference ref, ResolvedImage image, PulledImage pulledImage, Descriptor pulled,
-      String localState) {}
+  private record Outcome(ImageReference ref, ResolvedImage image, PulledImage pulledImage, String localState) {}
 
   /** Resolves; the pull listener is told of a pull only when {@code tell}. */
   private Outcome outcome(String reference, Platform platform, boolean tell) throws ResolveException {
@@ -135,7 +134,7 @@ final class BaseImageResolver implements ImageResolver {
         hook.pulled(image);
       }
       return new Outcome(ref, new ResolvedImage(ref.toString(), image.manifestDescriptor().digest(), image.config()),
-          image, ref.digest() == null ? image.manifestDescriptor() : null, null);
+          image, null);
     } catch (IOException | RuntimeException e) {
       throw new ResolveException("failed to resolve " + ref.familiar() + ": " + e.getMessage(), e);
     }
@@ -197,6 +196,6 @@ final class BaseImageResolver implements ImageResolver {
     if (config.os() != null && config.architecture() != null && !config.platform().matches(platform)) {
       return null;
     }
-    return new Outcome(ref, new ResolvedImage(ref.toString(), desc.digest(), config), null, null, state);
+    return new Outcome(ref, new ResolvedImage(ref.toString(), desc.digest(), config), null, state);
   }
 }

@@ -41,7 +41,7 @@ interface ProgressView extends BuildListener {
   }
 
   static String seconds(long nanos) {
-    return oneDecimal(nanos, 1_000_000_000L);
+    return fixed(nanos, 1_000_000_000L, 1);
   }
 
   /** Bytes as docker shows them: 1.5 MiB. */
@@ -56,18 +56,14 @@ interface ProgressView extends BuildListener {
       unit *= 1024;
       u++;
     }
-    return oneDecimal(bytes, unit) + " " + units[u];
+    return fixed(bytes, unit, 1) + " " + units[u];
   }
 
   /**
-   * {@code n / d} with one decimal, halves rounded up, as {@code %.1f} prints it: in integers,
-   * because String.format's first use costs a cold JVM ~10 ms (Formatter, locale data).
+   * {@code n / d} with {@code places} (1 to 3) decimals, halves rounded up, as {@code %.Nf} prints
+   * it: in integers, because String.format's first use costs a cold JVM ~10 ms (Formatter, locale
+   * data).
    */
-  static String oneDecimal(long n, long d) {
-    return fixed(n, d, 1);
-  }
-
-  /** {@code n / d} with {@code places} (1 to 3) decimals, halves rounded up, as {@code %.Nf} prints it. */
   static String fixed(long n, long d, int places) {
     long scale = places == 1 ? 10 : places == 2 ? 100 : 1000;
     long a = Math.abs(n);

@@ -54,11 +54,8 @@ public enum Compression {
    * gzip one is read whole and decompressed by libdeflate ({@link WholeGzipInput}).
    */
   InputStream decompressor(InputStream in, long size) throws IOException {
-    if (this == GZIP && size > 0) {
-      return new BufferedInputStream(WholeGzipInput.open(in, size), 64 * 1024);
-    }
     return switch (this) {
-      case GZIP -> new BufferedInputStream(GzipInput.open(in, 64 * 1024), 64 * 1024);
+      case GZIP -> new BufferedInputStream(WholeGzipInput.open(in, size), 64 * 1024);
       case ZSTD -> new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);
       case NONE -> in;
     };

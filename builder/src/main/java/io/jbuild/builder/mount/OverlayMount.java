@@ -50,47 +50,32 @@ public final class OverlayMount implements AutoCloseable {
     this.aux = aux;
   }
 
-  public static OverlayMount mount(List<Path> lowersTopFirst, Path upper, Path work, Path target)
-      throws IOException {
-    return mount(lowersTopFirst, upper, work, target, null);
-  }
-
   /**
-   * Mounts with {@code stubs} as the bottom lower dir, a directory {@link #createMountPointStubs}
-   * made once for many mounts (a build makes one for all its steps); null: a private one made for
-   * this mount and removed with it.
+   * Mounts with {@code stubs} as the bottom lower dir: a directory {@link #createMountPointStubs}
+   * made once for many mounts (a build makes one for all its steps).
    */
   public static OverlayMount mount(List<Path> lowersTopFirst, Path upper, Path work, Path target, Path stubs)
       throws IOException {
-    Path aux = null;
+    List<String> lowers = new ArrayList<>();
+    for (Path lower : lowersTopFirst) {
+      lowers.add(checkOption(lower.toAbsolutePath().normalize()));
+    }
+    lowers.add(checkOption(stubs.toAbsolutePath().normalize()));
+    String upperDir = checkOption(upper.toAbsolutePath().normalize());
+    String workDir = checkOption(work.toAbsolutePath().normalize());
+    Path mountPoint = target.toAbsolutePath().normalize();
+    String options = "upperdir=" + upperDir + ",workdir=" + workDir + EXTRA_OPTIONS;
+    String data = "lowerdir=" + String.join(":", lowers) + "," + options;
+    if (data.length() <= MAX_DATA) {
+      LibC.mount("overlay", mountPoint, "overlay", 0, data);
+      return new OverlayMount(mountPoint, null);
+    }
+    Path aux = io.jbuild.cache.AtomicFiles.tempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "jbuild-overlay-");
     try {
-      if (stubs == null) {
-        aux = io.jbuild.cache.AtomicFiles.tempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "jbuild-overlay-");
-        stubs = createMountPointStubs(aux.resolve("m"));
-      }
-      List<String> lowers = new ArrayList<>();
-      for (Path lower : lowersTopFirst) {
-        lowers.add(checkOption(lower.toAbsolutePath().normalize()));
-      }
-      lowers.add(checkOption(stubs.toAbsolutePath().normalize()));
-      String upperDir = checkOption(upper.toAbsolutePath().normalize());
-      String workDir = checkOption(work.toAbsolutePath().normalize());
-      Path mountPoint = target.toAbsolutePath().normalize();
-      String options = "upperdir=" + upperDir + ",workdir=" + workDir + EXTRA_OPTIONS;
-      String data = "lowerdir=" + String.join(":", lowers) + "," + options;
-      if (data.length() <= MAX_DATA) {
-        LibC.mount("overlay", mountPoint, "overlay", 0, data);
-      } else {
-        if (aux == null) {
-          aux = io.jbuild.cache.AtomicFiles.tempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "jbuild-overlay-");
-        }
-        mountThroughShortNames(lowers, options, aux.resolve("l"), mountPoint);
-      }
+      mountThroughShortNames(lowers, options, aux.resolve("l"), mountPoint);
       return new OverlayMount(mountPoint, aux);
     } catch (IOException | RuntimeException e) {
-      if (aux != null) {
-        FileTrees.delete(aux);
-      }
+      FileTrees.delete(aux);
       throw e;
     }
   }

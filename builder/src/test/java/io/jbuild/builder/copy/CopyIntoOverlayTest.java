@@ -11,6 +11,7 @@ import io.jbuild.builder.mount.OverlayMount;
 import io.jbuild.builder.sys.TestSupport;
 import io.jbuild.cache.DockerIgnore;
 import io.jbuild.cache.StorageRoot;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -28,6 +29,12 @@ class CopyIntoOverlayTest {
   private static final long CLAMP = 1_200_000_000L;
 
   @TempDir Path tmp;
+
+  /** The mount points every overlay gets at its bottom, made once per test. */
+  private Path stubs() throws IOException {
+    Path s = tmp.resolve("stubs");
+    return Files.isDirectory(s) ? s : OverlayMount.createMountPointStubs(s);
+  }
 
   private Path context() throws Exception {
     Path src = Files.createDirectories(tmp.resolve("ctx"));
@@ -70,7 +77,7 @@ class CopyIntoOverlayTest {
     Path upper = Files.createDirectories(tmp.resolve(name + "/upper"));
     Path work = Files.createDirectories(tmp.resolve(name + "/work"));
     Path merged = Files.createDirectories(tmp.resolve(name + "/merged"));
-    try (OverlayMount m = OverlayMount.mount(List.of(lower), upper, work, merged)) {
+    try (OverlayMount m = OverlayMount.mount(List.of(lower), upper, work, merged, stubs())) {
       CopyFiles copy = new CopyFiles(src, merged, new CopyFiles.Owner(0, 0), null, DockerIgnore.matcher(List.of()));
       if (direct) {
         copy.writeNewDirectoriesTo(upper);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jbuild.builder.sys.LibC;
 import io.jbuild.builder.sys.TestSupport;
 import io.jbuild.oci.Digest;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class OverlayMountTest {
   @TempDir Path tmp;
+
+  /** The mount points every overlay gets at its bottom, made once per test. */
+  private Path stubs() throws IOException {
+    Path s = tmp.resolve("stubs");
+    return Files.isDirectory(s) ? s : OverlayMount.createMountPointStubs(s);
+  }
   private Path upper;
   private Path work;
   private Path target;
@@ -49,7 +56,7 @@ class OverlayMountTest {
       lowers.add(dir);
     }
 
-    try (OverlayMount m = OverlayMount.mount(lowers, upper, work, target)) {
+    try (OverlayMount m = OverlayMount.mount(lowers, upper, work, target, stubs())) {
       assertTrue(isMounted(target));
       assertEquals("layer0", Files.readString(m.target().resolve("same")), "first is on top");
       for (int i = 0; i < 150; i++) {
@@ -61,7 +68,7 @@ class OverlayMountTest {
 
   @Test
   void mount_noLowers_showsOnlyMountPointStubs() throws Exception {
-    try (OverlayMount m = OverlayMount.mount(List.of(), upper, work, target);
+    try (OverlayMount m = OverlayMount.mount(List.of(), upper, work, target, stubs());
         Stream<Path> top = Files.list(m.target())) {
       assertEquals(List.of("dev", "etc", "proc", "sys"),
           top.map(p -> p.getFileName().toString()).sorted().toList());
@@ -74,7 +81,7 @@ class OverlayMountTest {
 
   @Test
   void mount_twoAtOnceOnOneStubsDir_eachWritesToItsOwnUpperAndTheStubsStayEmpty() throws Exception {
-    Path stubs = OverlayMount.createMountPointStubs(tmp.resolve("stubs"));
+    Path stubs = stubs();
     Path upper2 = Files.createDirectories(tmp.resolve("upper2"));
     Path work2 = Files.createDirectories(tmp.resolve("work2"));
     Path target2 = Files.createDirectories(tmp.resolve("merged2"));
@@ -99,7 +106,7 @@ class OverlayMountTest {
     Path lower = Files.createDirectories(tmp.resolve("lower"));
     Files.writeString(lower.resolve("f"), "content");
 
-    try (OverlayMount m = OverlayMount.mount(List.of(lower), upper, work, target)) {
+    try (OverlayMount m = OverlayMount.mount(List.of(lower), upper, work, target, stubs())) {
       LibC.lchown(m.target().resolve("f"), 5, 5);
     }
 
@@ -108,7 +115,7 @@ class OverlayMountTest {
 
   @Test
   void close_afterMountIsGone_doesNotThrow() throws Exception {
-    OverlayMount m = OverlayMount.mount(List.of(), upper, work, target);
+    OverlayMount m = OverlayMount.mount(List.of(), upper, work, target, stubs());
     LibC.umount2(target, 0);
 
     assertDoesNotThrow(m::close);

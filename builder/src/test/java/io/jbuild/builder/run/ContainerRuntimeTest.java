@@ -35,6 +35,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ContainerRuntimeTest {
   @TempDir Path tmp;
+
+  /** The mount points every overlay gets at its bottom, made once per test. */
+  private Path stubs() throws IOException {
+    Path s = tmp.resolve("stubs");
+    return Files.isDirectory(s) ? s : OverlayMount.createMountPointStubs(s);
+  }
   private final List<AutoCloseable> cleanup = new ArrayList<>();
   private final List<String> out = Collections.synchronizedList(new ArrayList<>());
   private final List<String> err = Collections.synchronizedList(new ArrayList<>());
@@ -64,7 +70,7 @@ class ContainerRuntimeTest {
     upper = Files.createDirectories(tmp.resolve("upper"));
     Path work = Files.createDirectories(tmp.resolve("work"));
     merged = Files.createDirectories(tmp.resolve("merged"));
-    OverlayMount m = OverlayMount.mount(lowers, upper, work, merged);
+    OverlayMount m = OverlayMount.mount(lowers, upper, work, merged, stubs());
     cleanup.add(m);
     return m;
   }
@@ -141,7 +147,7 @@ class ContainerRuntimeTest {
     Path upper2 = Files.createDirectories(tmp.resolve("upper2"));
     Path work2 = Files.createDirectories(tmp.resolve("work2"));
     Path merged2 = Files.createDirectories(tmp.resolve("merged2"));
-    try (OverlayMount m2 = OverlayMount.mount(List.of(unpacked, lower), upper2, work2, merged2)) {
+    try (OverlayMount m2 = OverlayMount.mount(List.of(unpacked, lower), upper2, work2, merged2, stubs())) {
       assertFalse(Files.exists(merged2.resolve("etc/group"), LinkOption.NOFOLLOW_LINKS));
       assertTrue(Files.exists(merged2.resolve("etc/passwd")));
       try (Stream<Path> data = Files.list(merged2.resolve("data"))) {
